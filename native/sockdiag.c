@@ -1,0 +1,156 @@
+/*
+ * sockdiag: the one thing Node cannot do itself, asking the kernel for a
+ * filtered socket dump over NETLINK_SOCK_DIAG (what `ss -l` uses).
+ *
+ * Reading /proc/net/tcp costs as much as there are connections; a sock_diag
+ * dump with a state mask lets the kernel skip established sockets, so the
+ * cost follows the number of listeners. The addon only moves bytes: it
+ * returns the raw netlink replies and source/core/sockets/netlink.ts parses
+ * them, so parsing stays testable in TypeScript on captured bytes.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <netinet/in.h>
+#include <node_api.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define THROW_ERRNO(env, what)                                  \
+	do {                                                        \
+		char message[160];                                      \
+		char code[32];                                          \
+		snprintf(code, sizeof code, "E%d", errno);              \
+		snprintf(message, sizeof message, "sock_diag %s: %s",   \
+		         what, strerror(errno));                        \
+		napi_throw_error(env, code, message);                   \
+	} while (0)
+
+#include <stdio.h>
+
+static int dump(int family, int protocol, unsigned int states, char **out, size_t *out_len)
+{
+	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	if (fd < 0)
+		return -1;
+
+	struct {
+		struct nlmsghdr header;
+		struct inet_diag_req_v2 request;
+	} message;
+	memset(&message, 0, sizeof message);
+	message.header.nlmsg_len = sizeof message;
+	message.header.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	message.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	message.header.nlmsg_seq = 1;
+	message.request.sdiag_family = (unsigned char)family;
+	message.request.sdiag_protocol = (unsigned char)protocol;
+	message.request.idiag_states = states;
+
+	struct sockaddr_nl kernel;
+	memset(&kernel, 0, sizeof kernel);
+	kernel.nl_family = AF_NETLINK;
+	if (sendto(fd, &message, sizeof message, 0, (struct sockaddr *)&kernel, sizeof kernel) < 0) {
+		int saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+
+	size_t capacity = 1 << 16, length = 0;
+	char *buffer = malloc(capacity);
+	if (!buffer) {
+		close(fd);
+		errno = ENOMEM;
+		return -1;
+	}
+	int done = 0;
+	while (!done) {
+		if (capacity - length < 65536) {
+			capacity *= 2;
+			char *grown = realloc(buffer, capacity);
+			if (!grown) {
+				free(buffer);
+				close(fd);
+				errno = ENOMEM;
+				return -1;
+			}
+			buffer = grown;
+		}
+		ssize_t received = recv(fd, buffer + length, 65536, 0);
+		if (received < 0) {
+			if (errno == EINTR)
+				continue;
+			int saved = errno;
+			free(buffer);
+			close(fd);
+			errno = saved;
+			return -1;
+		}
+		if (received == 0)
+			break;
+		/* Only scan the new datagram for the end of the dump. */
+		struct nlmsghdr *header = (struct nlmsghdr *)(buffer + length);
+		int remaining = (int)received;
+		for (; NLMSG_OK(header, remaining); header = NLMSG_NEXT(header, remaining)) {
+			if (header->nlmsg_type == NLMSG_DONE || header->nlmsg_type == NLMSG_ERROR) {
+				done = 1;
+				break;
+			}
+		}
+		length += (size_t)received;
+	}
+	close(fd);
+	*out = buffer;
+	*out_len = length;
+	return 0;
+}
+
+/* dump(family: number, protocol: number, stateMask: number): Buffer */
+static napi_value Dump(napi_env env, napi_callback_info info)
+{
+	size_t argc = 3;
+	napi_value argv[3];
+	napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+	if (argc < 3) {
+		napi_throw_type_error(env, NULL, "dump(family, protocol, stateMask)");
+		return NULL;
+	}
+	int32_t family = 0, protocol = 0;
+	uint32_t states = 0;
+	if (napi_get_value_int32(env, argv[0], &family) != napi_ok ||
+	    napi_get_value_int32(env, argv[1], &protocol) != napi_ok ||
+	    napi_get_value_uint32(env, argv[2], &states) != napi_ok) {
+		napi_throw_type_error(env, NULL, "dump(family, protocol, stateMask) takes numbers");
+		return NULL;
+	}
+	char *bytes = NULL;
+	size_t length = 0;
+	if (dump(family, protocol, states, &bytes, &length) < 0) {
+		THROW_ERRNO(env, "dump");
+		return NULL;
+	}
+	napi_value result;
+	void *copy = NULL;
+	napi_status status = napi_create_buffer_copy(env, length, bytes, &copy, &result);
+	free(bytes);
+	if (status != napi_ok) {
+		napi_throw_error(env, NULL, "sock_diag: cannot allocate result buffer");
+		return NULL;
+	}
+	return result;
+}
+
+static napi_value Init(napi_env env, napi_value exports)
+{
+	napi_value fn;
+	napi_create_function(env, "dump", NAPI_AUTO_LENGTH, Dump, NULL, &fn);
+	napi_set_named_property(env, exports, "dump", fn);
+	return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)

@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+/**
+ * Entry point: picks the subcommand and either prints (list, who, scan, kill,
+ * move, free, or anything with --json, or any run whose stdout is not a
+ * terminal) or starts the full-screen UI. Commands are imported lazily so that
+ * printing commands never load React and Ink.
+ */
+import process from 'node:process';
+import {describeError, PortuiError, UsageError} from './core/errors.js';
+
+type Command = {run: (argv: string[]) => Promise<number>};
+
+// Each subcommand lives in source/commands/NAME.ts and exports run(argv) → exit code.
+const commands: Record<string, () => Promise<Command>> = {
+	list: async () => import('./commands/list.js'),
+};
+
+async function main(argv: string[]): Promise<number> {
+	const [first, ...rest] = argv;
+	if (first !== undefined && !first.startsWith('-')) {
+		const load = commands[first];
+		if (!load) {
+			throw new UsageError(
+				`unknown command "${first}" (commands: ${Object.keys(commands).join(', ')}; see portui --help)`,
+			);
+		}
+		const command = await load();
+		return command.run(rest);
+	}
+	const command = await import('./commands/ui.js');
+	return command.run(argv);
+}
+
+try {
+	process.exitCode = await main(process.argv.slice(2));
+} catch (error: unknown) {
+	process.stderr.write(`portui: ${describeError(error)}\n`);
+	if (process.env.PORTUI_DEBUG && error instanceof Error)
+		process.stderr.write(`${error.stack}\n`);
+	process.exitCode = error instanceof PortuiError ? error.exitCode : 1;
+}
