@@ -1,0 +1,44 @@
+/**
+ * The JSON shape of a listener, as `portui list --json` prints it (and
+ * `portui who --json` reuses). The key order is part of the interface.
+ */
+import type {Listener} from './listener.js';
+
+export type ListenerJson = {
+	protocol: 'tcp' | 'udp';
+	family: 4 | 6;
+	address: string;
+	port: number;
+	state: 'LISTEN' | 'UNCONN';
+	inode: number;
+	uid: number;
+	user: string;
+	/** The first holder's pid, name and command; null when none could be seen. */
+	pid: number | null;
+	process: string | null;
+	command: string | null;
+	processes: Array<{pid: number; name: string; command: string; user: string}>;
+};
+
+export function listenerToJson(listener: Listener): ListenerJson {
+	const first = listener.processes[0];
+	return {
+		protocol: listener.protocol,
+		family: listener.family,
+		address: listener.address,
+		port: listener.port,
+		state: listener.state,
+		inode: listener.inode,
+		uid: listener.uid,
+		user: listener.user,
+		pid: first ? first.pid : null,
+		process: first ? first.name : null,
+		command: first ? first.command : null,
+		processes: listener.processes.map((holder) => ({
+			pid: holder.pid,
+			name: holder.name,
+			command: holder.command,
+			user: holder.user,
+		})),
+	};
+}

@@ -1,0 +1,183 @@
+/**
+ * sock_diag over netlink: the kernel filters sockets by state for us (what
+ * `ss -l` does), so listing listeners costs as much as there are listeners,
+ * not connections. The native addon only moves bytes; this module parses them,
+ * so the parsing is tested on captured bytes without the kernel.
+ */
+import {createRequire} from 'node:module';
+import {existsSync} from 'node:fs';
+import {dirname, join} from 'node:path';
+import {fileURLToPath} from 'node:url';
+import {formatIpv4, formatIpv6Words} from './address.js';
+
+export const AF_INET = 2;
+export const AF_INET6 = 10;
+export const IPPROTO_TCP = 6;
+export const IPPROTO_UDP = 17;
+
+const NLMSG_HEADER_BYTES = 16;
+const NLMSG_ERROR = 2;
+const NLMSG_DONE = 3;
+/** SOCK_DIAG_BY_FAMILY: the message type of every inet_diag reply. */
+const SOCK_DIAG_BY_FAMILY = 20;
+/** sizeof(struct inet_diag_msg); attributes may follow and are skipped. */
+const INET_DIAG_MSG_BYTES = 72;
+
+/** One socket as the kernel described it in an inet_diag_msg. */
+export type DiagSocket = {
+	family: 4 | 6;
+	/** Kernel TCP state number (TCP_LISTEN = 10, TCP_CLOSE = 7 for unconnected UDP…). */
+	state: number;
+	localAddress: string;
+	localPort: number;
+	remoteAddress: string;
+	remotePort: number;
+	/** Interface the socket is bound to (SO_BINDTODEVICE or an IPv6 scope), 0 when none. */
+	interfaceIndex: number;
+	uid: number;
+	inode: number;
+};
+
+/** A netlink error reply (NLMSG_ERROR) or a malformed dump. */
+export class NetlinkError extends Error {
+	constructor(
+		message: string,
+		/** Positive errno from the kernel, when it sent one. */
+		readonly errno?: number,
+	) {
+		super(message);
+		this.name = 'NetlinkError';
+	}
+}
+
+const align4 = (length: number) => (length + 3) & ~3;
+
+/**
+ * Parses a sock_diag dump reply: a run of netlink messages, each an nlmsghdr
+ * followed by an inet_diag_msg, ending with NLMSG_DONE. Throws NetlinkError on
+ * NLMSG_ERROR or on a message whose length runs past the bytes given (a
+ * truncated dump must not pass for a short one). Bytes after NLMSG_DONE are
+ * ignored.
+ */
+export function parseDiagDump(
+	bytes: Uint8Array,
+	interfaceName: (index: number) => string | undefined = () => undefined,
+): DiagSocket[] {
+	const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+	const sockets: DiagSocket[] = [];
+	let offset = 0;
+	let sawDone = false;
+	while (offset + NLMSG_HEADER_BYTES <= bytes.byteLength) {
+		const length = view.getUint32(offset, true);
+		const type = view.getUint16(offset + 4, true);
+		if (length < NLMSG_HEADER_BYTES || offset + length > bytes.byteLength) {
+			throw new NetlinkError(
+				`sock_diag: malformed reply (message of ${length} bytes at offset ${offset} of ${bytes.byteLength})`,
+			);
+		}
+		if (type === NLMSG_DONE) {
+			sawDone = true;
+			break;
+		}
+		if (type === NLMSG_ERROR) {
+			const errno =
+				length >= NLMSG_HEADER_BYTES + 4
+					? -view.getInt32(offset + NLMSG_HEADER_BYTES, true)
+					: undefined;
+			throw new NetlinkError(`sock_diag: kernel error (errno ${errno ?? '?'})`, errno);
+		}
+		if (type === SOCK_DIAG_BY_FAMILY) {
+			if (length < NLMSG_HEADER_BYTES + INET_DIAG_MSG_BYTES) {
+				throw new NetlinkError(
+					`sock_diag: short inet_diag_msg (${length} bytes at offset ${offset})`,
+				);
+			}
+			sockets.push(readDiagMessage(view, offset + NLMSG_HEADER_BYTES, interfaceName));
+		}
+		offset += align4(length);
+	}
+	if (!sawDone && offset < bytes.byteLength) {
+		throw new NetlinkError(
+			`sock_diag: truncated reply (${bytes.byteLength - offset} stray bytes at offset ${offset})`,
+		);
+	}
+	return sockets;
+}
+
+function readDiagMessage(
+	view: DataView,
+	at: number,
+	interfaceName: (index: number) => string | undefined,
+): DiagSocket {
+	const kernelFamily = view.getUint8(at);
+	const family = kernelFamily === AF_INET6 ? 6 : 4;
+	const interfaceIndex = view.getUint32(at + 40, true);
+	const scope =
+		interfaceIndex === 0 ? '' : `%${interfaceName(interfaceIndex) ?? interfaceIndex}`;
+	return {
+		family,
+		state: view.getUint8(at + 1),
+		localPort: view.getUint16(at + 4, false),
+		remotePort: view.getUint16(at + 6, false),
+		localAddress: readAddress(view, at + 8, family) + scope,
+		remoteAddress: readAddress(view, at + 24, family),
+		interfaceIndex,
+		uid: view.getUint32(at + 64, true),
+		inode: view.getUint32(at + 68, true),
+	};
+}
+
+function readAddress(view: DataView, at: number, family: 4 | 6): string {
+	if (family === 4) return formatIpv4(view.getUint32(at, false));
+	return formatIpv6Words(
+		view.getUint32(at, false),
+		view.getUint32(at + 4, false),
+		view.getUint32(at + 8, false),
+		view.getUint32(at + 12, false),
+	);
+}
+
+type Addon = {dump(family: number, protocol: number, stateMask: number): Buffer};
+let addon: Addon | null | undefined;
+let addonError: unknown;
+
+/**
+ * The addon at build/Release/sockdiag.node, found relative to this file: the
+ * same three levels up from source/core/sockets (tsx) and dist/core/sockets.
+ * Returns undefined when it was not built (the caller falls back to `ss`).
+ */
+export function loadAddon(): Addon | undefined {
+	if (addon !== undefined) return addon ?? undefined;
+	const here = dirname(fileURLToPath(import.meta.url));
+	const path = join(here, '..', '..', '..', 'build', 'Release', 'sockdiag.node');
+	try {
+		if (!existsSync(path)) throw new Error(`${path} not built`);
+		addon = createRequire(import.meta.url)(path) as Addon;
+	} catch (error: unknown) {
+		addonError = error;
+		addon = null;
+	}
+	return addon ?? undefined;
+}
+
+/** Why the addon could not be loaded, for diagnostics. */
+export function addonLoadError(): unknown {
+	return addonError;
+}
+
+/** Raw dump bytes for one family/protocol and a bitmask of kernel TCP states. */
+export function dumpRaw(family: number, protocol: number, stateMask: number): Buffer {
+	const loaded = loadAddon();
+	if (!loaded) throw new NetlinkError('sock_diag addon is not available');
+	return loaded.dump(family, protocol, stateMask);
+}
+
+/** Sockets of one family and protocol in the given kernel states. */
+export function dumpSockets(
+	family: number,
+	protocol: number,
+	stateMask: number,
+	interfaceName?: (index: number) => string | undefined,
+): DiagSocket[] {
+	return parseDiagDump(dumpRaw(family, protocol, stateMask), interfaceName);
+}

@@ -1,0 +1,338 @@
+/**
+ * Which processes hold which sockets. The kernel names a socket's owner uid
+ * but not the processes holding it: the only way is to read every process's
+ * /proc/PID/fd links (`socket:[INODE]`), which is what makes `ss -p` slow.
+ *
+ * OwnerIndex makes that cost follow the listeners: a process's fds are walked
+ * once, when it is first seen (pid + start time), and its socket inodes kept.
+ * A steady-state refresh only lists /proc to notice new and dead pids. All fds
+ * are walked again only when a listener's inode is still unexplained (a known
+ * process opened a new listener) and on a slow periodic timer (fds passed or
+ * closed inside a known process).
+ */
+import {readdirSync, readFileSync, readlinkSync} from 'node:fs';
+import {PermissionError, ProcessGoneError} from '../errors.js';
+import {parseStat, startedAtMs} from '../processes/identity.js';
+import {userName} from '../users.js';
+import type {Holder} from './listener.js';
+
+const SOCKET_PREFIX = 'socket:[';
+
+function errorCode(error: unknown): string | undefined {
+	return (error as NodeJS.ErrnoException | undefined)?.code;
+}
+
+function isGone(code: string | undefined) {
+	return code === 'ENOENT' || code === 'ESRCH';
+}
+
+function isDenied(code: string | undefined) {
+	return code === 'EACCES' || code === 'EPERM';
+}
+
+/** Parses the target of an fd link: the inode for `socket:[123]`, else undefined. */
+export function socketInodeOfLink(link: string): number | undefined {
+	if (!link.startsWith(SOCKET_PREFIX) || !link.endsWith(']')) return undefined;
+	const inode = Number(link.slice(SOCKET_PREFIX.length, -1));
+	return Number.isInteger(inode) && inode > 0 ? inode : undefined;
+}
+
+/**
+ * Inodes of the sockets a process holds (readlink of /proc/PID/fd/*). Fds
+ * closed between readdir and readlink are skipped. Throws ProcessGoneError
+ * when the process has exited and PermissionError when its fds are not ours
+ * to read.
+ */
+export function socketInodesOf(pid: number, procRoot = '/proc'): Set<number> {
+	const directory = `${procRoot}/${pid}/fd`;
+	let names: string[];
+	try {
+		names = readdirSync(directory);
+	} catch (error: unknown) {
+		const code = errorCode(error);
+		if (isGone(code))
+			throw new ProcessGoneError(`process ${pid} has exited`, {cause: error});
+		if (isDenied(code)) {
+			throw new PermissionError(
+				`cannot read the file descriptors of process ${pid}: needs root (run with sudo)`,
+				{cause: error},
+			);
+		}
+		throw error;
+	}
+	const inodes = new Set<number>();
+	for (const name of names) {
+		let link: string;
+		try {
+			link = readlinkSync(`${directory}/${name}`);
+		} catch {
+			// Closed since readdir, or the process exited: nothing to hold.
+			continue;
+		}
+		const inode = socketInodeOfLink(link);
+		if (inode !== undefined) inodes.add(inode);
+	}
+	return inodes;
+}
+
+/** Counters that show what a refresh cost; tests assert the cache on these. */
+export type OwnerStats = {
+	/** fd directories listed (one per process walked), since the index was made. */
+	fdWalks: number;
+	/** Full walks of every process (cold start, unexplained inode, periodic). */
+	fullWalks: number;
+	/** Processes whose details (comm, cmdline, uid) were read. */
+	detailReads: number;
+	refreshes: number;
+};
+
+type ProcessEntry = {
+	pid: number;
+	startTicks: number;
+	/** Socket inodes; undefined when the fd dir could not be read. */
+	inodes: Set<number> | undefined;
+	denied: boolean;
+	holder?: Holder;
+};
+
+export type OwnerIndexOptions = {
+	procRoot?: string;
+	/** Re-walk every process at most this often even when nothing looks unexplained. Default 30 s. */
+	fullWalkIntervalMs?: number;
+	/** Clock, for tests. */
+	now?: () => number;
+};
+
+export class OwnerIndex {
+	readonly stats: OwnerStats = {fdWalks: 0, fullWalks: 0, detailReads: 0, refreshes: 0};
+	private readonly procRoot: string;
+	private readonly fullWalkIntervalMs: number;
+	private readonly now: () => number;
+	private readonly processes = new Map<number, ProcessEntry>();
+	private inodeOwners = new Map<number, ProcessEntry[]>();
+	private lastFullWalkMs = Number.NEGATIVE_INFINITY;
+	/** Inodes no walk could explain (other users' processes, kernel sockets): no rewalk for them. */
+	private unexplainable = new Set<number>();
+	private deniedCount = 0;
+
+	constructor(options: OwnerIndexOptions = {}) {
+		this.procRoot = options.procRoot ?? '/proc';
+		this.fullWalkIntervalMs = options.fullWalkIntervalMs ?? 30_000;
+		this.now = options.now ?? Date.now;
+	}
+
+	/** How many live processes' fd dirs could not be read (EACCES) at the last refresh. */
+	get unreadableProcesses(): number {
+		return this.deniedCount;
+	}
+
+	/**
+	 * Brings the index up to date for these wanted inodes (the listeners of
+	 * this refresh). Only the inodes asked for are kept in the inode map, so
+	 * memory follows listeners too.
+	 */
+	refresh(wanted: ReadonlySet<number> | readonly number[]): void {
+		this.stats.refreshes++;
+		const wantedSet =
+			wanted instanceof Set ? wanted : new Set(wanted as readonly number[]);
+		const pids = this.listPids();
+		const alive = new Set(pids);
+		let changed = false;
+		for (const [pid, entry] of this.processes) {
+			if (alive.has(pid)) continue;
+			this.processes.delete(pid);
+			if (entry.inodes && entry.inodes.size > 0) changed = true;
+		}
+		// A holder whose pid now names another process (reused between refreshes) is new.
+		for (const entry of this.holderEntries()) {
+			if (this.readStartTicks(entry.pid) === entry.startTicks) continue;
+			this.processes.delete(entry.pid);
+			changed = true;
+		}
+		const full = this.now() - this.lastFullWalkMs >= this.fullWalkIntervalMs;
+		if (this.walk(pids, full, wantedSet) || changed || this.inodeOwners.size === 0) {
+			this.rebuildInodeMap(wantedSet);
+		}
+		if (!full && this.hasUnexplained(wantedSet)) {
+			if (this.walk(pids, true, wantedSet)) this.rebuildInodeMap(wantedSet);
+		}
+	}
+
+	/**
+	 * Holders of a socket, lowest pid first (details read once per process
+	 * lifetime). Empty when no readable process holds it.
+	 */
+	holdersOf(inode: number): Holder[] {
+		const entries = this.inodeOwners.get(inode);
+		if (!entries) return [];
+		const holders: Holder[] = [];
+		for (const entry of entries) {
+			const holder = this.holderOf(entry);
+			if (holder) holders.push(holder);
+		}
+		return holders;
+	}
+
+	private listPids(): number[] {
+		const pids: number[] = [];
+		for (const name of readdirSync(this.procRoot)) {
+			const code = name.charCodeAt(0);
+			if (code < 48 || code > 57) continue;
+			const pid = Number(name);
+			if (Number.isInteger(pid)) pids.push(pid);
+		}
+		return pids;
+	}
+
+	/** Walks the fds of new processes (or of all when `all`). Returns whether anything changed. */
+	private walk(pids: number[], all: boolean, wanted: ReadonlySet<number>): boolean {
+		let changed = false;
+		if (all) {
+			this.stats.fullWalks++;
+			this.lastFullWalkMs = this.now();
+			this.deniedCount = 0;
+		}
+		for (const pid of pids) {
+			const known = this.processes.get(pid);
+			if (known && !all) continue;
+			const startTicks = this.readStartTicks(pid);
+			if (startTicks === undefined) {
+				if (known) {
+					this.processes.delete(pid);
+					changed = true;
+				}
+				continue;
+			}
+			// A pid reused by another process is a new process.
+			const sameProcess = known && known.startTicks === startTicks;
+			const entry: ProcessEntry =
+				sameProcess && known
+					? known
+					: {pid, startTicks, inodes: undefined, denied: false};
+			const previous = sameProcess ? known?.inodes : undefined;
+			this.stats.fdWalks++;
+			try {
+				entry.inodes = this.walkFds(pid, wanted);
+				entry.denied = false;
+			} catch (error: unknown) {
+				if (error instanceof ProcessGoneError) {
+					this.processes.delete(pid);
+					changed = changed || known !== undefined;
+					continue;
+				}
+				if (!(error instanceof PermissionError)) throw error;
+				entry.inodes = undefined;
+				entry.denied = true;
+			}
+			if (entry.denied) this.deniedCount++;
+			if (!sameProcess) entry.holder = undefined;
+			if (!sameProcess || !sameInodes(previous, entry.inodes)) changed = true;
+			this.processes.set(pid, entry);
+		}
+		if (all) {
+			this.unexplainable = new Set();
+			const explained = this.explainedInodes();
+			for (const inode of wanted)
+				if (!explained.has(inode)) this.unexplainable.add(inode);
+		}
+		return changed;
+	}
+
+	/**
+	 * Socket inodes of one process. Only sockets are kept (not pipes or files),
+	 * and of those only the wanted ones plus any new ones for later listeners:
+	 * keeping every connection inode of a busy server would make memory follow
+	 * connections. A listener that appears later in a known process is
+	 * unexplained, which triggers a walk.
+	 */
+	private walkFds(pid: number, wanted: ReadonlySet<number>): Set<number> {
+		const all = socketInodesOf(pid, this.procRoot);
+		const kept = new Set<number>();
+		for (const inode of all) if (wanted.has(inode)) kept.add(inode);
+		return kept;
+	}
+
+	private readStartTicks(pid: number): number | undefined {
+		try {
+			const stat = parseStat(readFileSync(`${this.procRoot}/${pid}/stat`, 'utf8'));
+			return stat?.startTicks;
+		} catch {
+			return undefined;
+		}
+	}
+
+	private explainedInodes(): Set<number> {
+		const explained = new Set<number>();
+		for (const entry of this.processes.values()) {
+			if (entry.inodes) for (const inode of entry.inodes) explained.add(inode);
+		}
+		return explained;
+	}
+
+	private hasUnexplained(wanted: ReadonlySet<number>): boolean {
+		for (const inode of wanted) {
+			if (inode === 0 || this.unexplainable.has(inode)) continue;
+			if (!this.inodeOwners.has(inode)) return true;
+		}
+		return false;
+	}
+
+	private holderEntries(): Set<ProcessEntry> {
+		const entries = new Set<ProcessEntry>();
+		for (const list of this.inodeOwners.values())
+			for (const entry of list) entries.add(entry);
+		return entries;
+	}
+
+	private rebuildInodeMap(wanted: ReadonlySet<number>) {
+		const owners = new Map<number, ProcessEntry[]>();
+		for (const entry of this.processes.values()) {
+			if (!entry.inodes) continue;
+			for (const inode of entry.inodes) {
+				if (!wanted.has(inode)) continue;
+				const list = owners.get(inode);
+				if (list) list.push(entry);
+				else owners.set(inode, [entry]);
+			}
+		}
+		for (const list of owners.values()) list.sort((a, b) => a.pid - b.pid);
+		this.inodeOwners = owners;
+	}
+
+	private holderOf(entry: ProcessEntry): Holder | undefined {
+		if (entry.holder) return entry.holder;
+		this.stats.detailReads++;
+		const base = `${this.procRoot}/${entry.pid}`;
+		try {
+			const stat = parseStat(readFileSync(`${base}/stat`, 'utf8'));
+			if (!stat || stat.startTicks !== entry.startTicks) return undefined;
+			const command = readFileSync(`${base}/cmdline`, 'utf8')
+				.replace(/\0+$/, '')
+				.replaceAll('\0', ' ');
+			const status = readFileSync(`${base}/status`, 'utf8');
+			const uidMatch = /^Uid:\s+(\d+)\s+(\d+)/m.exec(status);
+			// Effective uid, as ps's USER column shows.
+			const uid = uidMatch ? Number(uidMatch[2]) : -1;
+			entry.holder = {
+				pid: entry.pid,
+				name: stat.name,
+				command: command === '' ? `[${stat.name}]` : command,
+				uid,
+				user: uid < 0 ? '?' : userName(uid),
+				startTicks: entry.startTicks,
+				startedAtMs: startedAtMs(entry.startTicks, this.procRoot),
+			};
+			return entry.holder;
+		} catch {
+			// Exited since the walk: it no longer holds anything.
+			return undefined;
+		}
+	}
+}
+
+function sameInodes(a: Set<number> | undefined, b: Set<number> | undefined): boolean {
+	if (a === b) return true;
+	if (!a || !b || a.size !== b.size) return false;
+	for (const inode of a) if (!b.has(inode)) return false;
+	return true;
+}

@@ -1,0 +1,131 @@
+/**
+ * The live listener table: kernel socket records (listeners only, filtered by
+ * the kernel) joined with the processes holding them (OwnerIndex, cached by
+ * process identity). A ListenerReader kept across refreshes does only the
+ * work that changed; `readListeners()` is the one-shot form for the CLI.
+ */
+import {isRoot} from '../users.js';
+import {userName} from '../users.js';
+import {
+	detectBackend,
+	readWithBackend,
+	type KernelBackend,
+	type SocketRecord,
+} from './kernel.js';
+import type {Holder, Listener, ListenerSnapshot} from './listener.js';
+import {OwnerIndex, type OwnerStats} from './owners.js';
+
+export type ListenerReaderOptions = {
+	procRoot?: string;
+	backend?: 'auto' | KernelBackend;
+	/** How often the owner index re-walks every process regardless (ms). */
+	fullWalkIntervalMs?: number;
+};
+
+export class ListenerReader {
+	private readonly owners: OwnerIndex;
+	private readonly procRoot: string;
+	private readonly backend: 'auto' | KernelBackend;
+	/** Last refresh's listeners by inode, reused when nothing about them changed. */
+	private previous = new Map<number, Listener>();
+
+	constructor(options: ListenerReaderOptions = {}) {
+		this.procRoot = options.procRoot ?? '/proc';
+		this.backend = options.backend ?? 'auto';
+		this.owners = new OwnerIndex({
+			procRoot: this.procRoot,
+			fullWalkIntervalMs: options.fullWalkIntervalMs,
+		});
+	}
+
+	/** What the owner index did so far (walks, detail reads): for tests and the benchmark. */
+	get stats(): Readonly<OwnerStats> {
+		return this.owners.stats;
+	}
+
+	/** The backend this reader uses (`auto` resolved). */
+	get backendName(): KernelBackend {
+		return this.backend === 'auto' ? detectBackend() : this.backend;
+	}
+
+	read(): ListenerSnapshot {
+		const takenAtMs = Date.now();
+		const records = this.readRecords();
+		const inodes = new Set<number>();
+		for (const record of records) inodes.add(record.inode);
+		this.owners.refresh(inodes);
+		const root = isRoot();
+		const euid = typeof process.geteuid === 'function' ? process.geteuid() : -1;
+		const next = new Map<number, Listener>();
+		const listeners: Listener[] = [];
+		let hiddenCount = 0;
+		for (const record of records) {
+			const processes = this.owners.holdersOf(record.inode);
+			const hidden = processes.length === 0 && !root && record.uid !== euid;
+			if (hidden) hiddenCount++;
+			let listener = this.previous.get(record.inode);
+			if (!listener || !sameListener(listener, record, processes, hidden)) {
+				listener = {
+					protocol: record.protocol,
+					family: record.family,
+					address: record.localAddress,
+					port: record.localPort,
+					state: record.state === 'LISTEN' ? 'LISTEN' : 'UNCONN',
+					inode: record.inode,
+					uid: record.uid,
+					user: userName(record.uid),
+					processes,
+					processesHidden: hidden,
+				};
+			}
+			// Inode 0 (no file behind the socket) cannot key a cache.
+			if (record.inode !== 0) next.set(record.inode, listener);
+			listeners.push(listener);
+		}
+		this.previous = next;
+		return {listeners, takenAtMs, isRoot: root, hiddenCount};
+	}
+
+	private readRecords(): SocketRecord[] {
+		const query = {listening: true, connected: false};
+		if (this.backend !== 'auto')
+			return readWithBackend(this.backend, query, this.procRoot);
+		const order: KernelBackend[] = ['netlink', 'ss', 'procnet'];
+		let lastError: unknown;
+		for (const backend of order.slice(order.indexOf(detectBackend()))) {
+			try {
+				return readWithBackend(backend, query, this.procRoot);
+			} catch (error: unknown) {
+				lastError = error;
+			}
+		}
+		throw lastError;
+	}
+}
+
+function sameListener(
+	listener: Listener,
+	record: SocketRecord,
+	processes: Holder[],
+	hidden: boolean,
+): boolean {
+	if (
+		listener.port !== record.localPort ||
+		listener.address !== record.localAddress ||
+		listener.protocol !== record.protocol ||
+		listener.uid !== record.uid ||
+		listener.processesHidden !== hidden ||
+		listener.processes.length !== processes.length
+	) {
+		return false;
+	}
+	for (let index = 0; index < processes.length; index++) {
+		if (listener.processes[index] !== processes[index]) return false;
+	}
+	return true;
+}
+
+/** One snapshot of every listener, for commands that print and exit. */
+export function readListeners(options: ListenerReaderOptions = {}): ListenerSnapshot {
+	return new ListenerReader(options).read();
+}
