@@ -1,5 +1,152 @@
-// Placeholder until the listener core lands (issue 2); replaced by the real command.
-import {PortuiError} from '../core/errors.js';
-export async function run(_argv: string[]): Promise<number> {
-	throw new PortuiError('list is not built yet');
+/**
+ * `portui list`: every listening socket as an aligned table or JSON. Plain
+ * printing: no React, no Ink.
+ */
+import process from 'node:process';
+import {formatAge} from '../format/duration.js';
+import {formatTextTable} from '../format/text-table.js';
+import {listenerToJson} from '../core/sockets/json.js';
+import type {Listener, ListenerSnapshot} from '../core/sockets/listener.js';
+import {readListeners} from '../core/sockets/reader.js';
+import {serviceName} from '../core/sockets/services.js';
+import {integerFlag, parseCommand} from './flags.js';
+
+const help = `
+Usage
+  $ portui list [options]
+
+Lists every listening TCP socket and every bound UDP socket, with the
+processes that hold it.
+
+Options
+  --json      One JSON object per socket (an array)
+  --tcp       TCP only
+  --udp       UDP only
+  --port N    Only sockets on port N
+  --4         IPv4 only
+  --6         IPv6 only
+
+Without root, other users' sockets are listed without their processes.
+`;
+
+export type ListFilter = {
+	protocols?: Array<'tcp' | 'udp'>;
+	port?: number;
+	family?: 4 | 6;
+};
+
+export function filterListeners(listeners: Listener[], filter: ListFilter): Listener[] {
+	return listeners.filter(
+		(listener) =>
+			(!filter.protocols || filter.protocols.includes(listener.protocol)) &&
+			(filter.port === undefined || listener.port === filter.port) &&
+			(filter.family === undefined || listener.family === filter.family),
+	);
+}
+
+/** Table order: protocol, then port, then IPv4 before IPv6, then address. */
+export function sortListeners(listeners: Listener[]): Listener[] {
+	return [...listeners].sort(
+		(a, b) =>
+			a.protocol.localeCompare(b.protocol) ||
+			a.port - b.port ||
+			a.family - b.family ||
+			(a.address < b.address ? -1 : a.address > b.address ? 1 : 0) ||
+			a.inode - b.inode,
+	);
+}
+
+/** The PID cell: the first holder, and how many more share the socket (`1234,+2`). */
+export function pidCell(listener: Listener): string {
+	const [first, ...rest] = listener.processes;
+	if (!first) return listener.processesHidden ? '?' : '-';
+	return rest.length === 0 ? String(first.pid) : `${first.pid},+${rest.length}`;
+}
+
+export function formatListTable(
+	listeners: Listener[],
+	nowMs: number,
+	maxWidth?: number,
+): string {
+	const columns = [
+		{header: 'PROTO'},
+		{header: 'ADDRESS'},
+		{header: 'PORT', align: 'right' as const},
+		{header: 'SERVICE'},
+		{header: 'PID', align: 'right' as const},
+		{header: 'PROCESS'},
+		{header: 'USER'},
+		{header: 'AGE', align: 'right' as const},
+		{header: 'COMMAND'},
+	];
+	const rows = listeners.map((listener) => {
+		const first = listener.processes[0];
+		return [
+			listener.protocol,
+			listener.address,
+			String(listener.port),
+			serviceName(listener.port, listener.protocol) ?? '',
+			pidCell(listener),
+			first?.name ?? '',
+			first?.user ?? listener.user,
+			first ? formatAge(nowMs - first.startedAtMs) : '',
+			first?.command ?? '',
+		];
+	});
+	return formatTextTable(columns, rows, {maxWidth});
+}
+
+export function hiddenHint(snapshot: ListenerSnapshot): string | undefined {
+	if (snapshot.isRoot || snapshot.hiddenCount === 0) return undefined;
+	const count = snapshot.hiddenCount;
+	return `portui: ${count} socket${count === 1 ? '' : 's'} belong${count === 1 ? 's' : ''} to other users; run with sudo to see their processes`;
+}
+
+export async function run(argv: string[]): Promise<number> {
+	const cli = parseCommand({
+		name: 'list',
+		help,
+		argv,
+		// flags.ts's AnyFlags resolves to never for now: the table is typed where it is read.
+		flags: {
+			json: {type: 'boolean' as const},
+			tcp: {type: 'boolean' as const},
+			udp: {type: 'boolean' as const},
+			port: {type: 'string' as const},
+			4: {type: 'boolean' as const},
+			6: {type: 'boolean' as const},
+		} as never,
+	});
+	const flags = cli.flags as Record<string, unknown>;
+	// meow only honours --help and --version when they come alone.
+	if (flags.help) cli.showHelp(0);
+	if (flags.version) cli.showVersion();
+	const port = integerFlag('port', flags.port as string | undefined, {
+		min: 1,
+		max: 65535,
+	});
+	const protocols: Array<'tcp' | 'udp'> = [];
+	if (flags.tcp) protocols.push('tcp');
+	if (flags.udp) protocols.push('udp');
+	const want4 = Boolean(flags['4']);
+	const want6 = Boolean(flags['6']);
+	const filter: ListFilter = {
+		protocols: protocols.length > 0 ? protocols : undefined,
+		port,
+		family: want4 === want6 ? undefined : want4 ? 4 : 6,
+	};
+	const snapshot = readListeners();
+	const listeners = sortListeners(filterListeners(snapshot.listeners, filter));
+	if (flags.json) {
+		process.stdout.write(`${JSON.stringify(listeners.map(listenerToJson), null, 2)}\n`);
+	} else {
+		const width = process.stdout.isTTY ? process.stdout.columns : undefined;
+		process.stdout.write(formatListTable(listeners, snapshot.takenAtMs, width));
+	}
+	const hint = hiddenHint({
+		...snapshot,
+		hiddenCount: listeners.filter((listener) => listener.processesHidden).length,
+	});
+	if (hint) process.stderr.write(`${hint}\n`);
+	return 0;
 }
