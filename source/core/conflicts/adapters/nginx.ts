@@ -1,0 +1,232 @@
+/**
+ * nginx: `listen` directives in the loaded config and every file its
+ * `include` globs pull in. Relative include paths resolve against the
+ * directory of the main config file (nginx's conf prefix when started with -c).
+ */
+import {readdirSync, readFileSync} from 'node:fs';
+import path from 'node:path';
+import {
+	declaration,
+	expandGlob,
+	isFile,
+	readOptional,
+	realFile,
+	rootOf,
+	splitHostPort,
+	underRoot,
+	nonEmpty,
+} from './common.js';
+import type {
+	AdapterOptions,
+	ConfigAdapter,
+	PortDeclaration,
+	ScanResult,
+} from './types.js';
+
+type Token = {text: string; line: number; column: number; quoted: boolean};
+
+/** Splits nginx config text into words, `;`, `{` and `}` with their positions (1-based). */
+export function tokenizeNginx(text: string): Token[] {
+	const tokens: Token[] = [];
+	let line = 1;
+	let lineStart = 0;
+	let index = 0;
+	while (index < text.length) {
+		const char = text[index]!;
+		if (char === '\n') {
+			line++;
+			index++;
+			lineStart = index;
+		} else if (char === ' ' || char === '\t' || char === '\r') index++;
+		else if (char === '#') {
+			while (index < text.length && text[index] !== '\n') index++;
+		} else if (char === ';' || char === '{' || char === '}') {
+			tokens.push({text: char, line, column: index - lineStart + 1, quoted: false});
+			index++;
+		} else if (char === '"' || char === "'") {
+			const startColumn = index - lineStart + 2;
+			const startLine = line;
+			let value = '';
+			index++;
+			while (index < text.length && text[index] !== char) {
+				if (text[index] === '\\' && index + 1 < text.length) {
+					value += text[index + 1];
+					index += 2;
+					continue;
+				}
+				if (text[index] === '\n') {
+					line++;
+					lineStart = index + 1;
+				}
+				value += text[index];
+				index++;
+			}
+			index++;
+			tokens.push({text: value, line: startLine, column: startColumn, quoted: true});
+		} else {
+			const start = index;
+			while (index < text.length && !/[\s;{}]/.test(text[index]!)) index++;
+			tokens.push({
+				text: text.slice(start, index),
+				line,
+				column: start - lineStart + 1,
+				quoted: false,
+			});
+		}
+	}
+	return tokens;
+}
+
+type ServerBlock = {names: string[]; declarations: PortDeclaration[]};
+
+function scanNginx(entry: string, root: string): ScanResult {
+	const result: ScanResult = {declarations: [], files: [], entry, includeGlobs: []};
+	const confPrefix = path.dirname(entry);
+	const stack: Array<ServerBlock | undefined> = [];
+	const seen = new Set<string>();
+
+	const visit = (file: string, depth: number): void => {
+		const real = realFile(file);
+		if (seen.has(real) || depth > 16) return;
+		const text = readOptional(file);
+		if (text === undefined) return;
+		seen.add(real);
+		result.files.push(real);
+		const lines = text.split('\n');
+		const tokens = tokenizeNginx(text);
+		let words: Token[] = [];
+		for (const token of tokens) {
+			if (!token.quoted && token.text === '{') {
+				stack.push(
+					words[0]?.text === 'server' ? {names: [], declarations: []} : undefined,
+				);
+				words = [];
+			} else if (!token.quoted && token.text === '}') {
+				const block = stack.pop();
+				if (block) {
+					for (const found of block.declarations) {
+						if (block.names.length > 0) found.scope = block.names.join(' ');
+					}
+				}
+				words = [];
+			} else if (!token.quoted && token.text === ';') {
+				const [name, ...args] = words;
+				words = [];
+				if (!name) continue;
+				const server = [...stack].reverse().find((block) => block !== undefined);
+				if (name.text === 'include' && args[0]) {
+					const glob = underRoot(root, args[0].text, underRoot(root, confPrefix));
+					result.includeGlobs.push(glob);
+					for (const included of expandGlob(glob)) {
+						if (isFile(included)) visit(included, depth + 1);
+					}
+				} else if (name.text === 'server_name' && server) {
+					server.names.push(...args.map((arg) => arg.text));
+				} else if (name.text === 'listen' && args[0]) {
+					const found = listenDeclaration(real, lines, args);
+					if (found) {
+						result.declarations.push(found);
+						server?.declarations.push(found);
+					}
+				}
+			} else words.push(token);
+		}
+	};
+	visit(entry, 0);
+	return result;
+}
+
+function listenDeclaration(
+	file: string,
+	lines: string[],
+	args: Token[],
+): PortDeclaration | undefined {
+	const [address, ...flags] = args;
+	if (!address || address.text.startsWith('unix:')) return undefined;
+	const split = splitHostPort(address.text);
+	// `listen localhost;` means port 80 with nothing to rewrite in place: not reported.
+	if (!split) return undefined;
+	const lineText = lines[address.line - 1] ?? '';
+	const protocol = flags.some((flag) => flag.text === 'udp' || flag.text === 'quic')
+		? 'udp'
+		: 'tcp';
+	return declaration(
+		'nginx',
+		file,
+		address.line,
+		lineText,
+		address.column - 1 + split.portOffset,
+		split.portText,
+		{protocol, ...(split.address === undefined ? {} : {address: split.address})},
+	);
+}
+
+/** The nginx master's `-p PREFIX` for a config, read from the running process when there is one. */
+export function runningNginxPrefix(
+	configFile: string,
+	procRoot = '/proc',
+): string | undefined {
+	let pids: string[];
+	try {
+		pids = readdirSync(procRoot).filter((name) => /^\d+$/.test(name));
+	} catch {
+		return undefined;
+	}
+	for (const pid of pids) {
+		let argv: string[];
+		try {
+			argv = readFileSync(path.join(procRoot, pid, 'cmdline'), 'utf8').split('\0');
+		} catch {
+			continue;
+		}
+		if (!argv[0]?.includes('nginx')) continue;
+		const config = argv[argv.indexOf('-c') + 1];
+		const prefixIndex = argv.indexOf('-p');
+		if (
+			argv.indexOf('-c') !== -1 &&
+			config &&
+			realFile(config) === realFile(configFile)
+		) {
+			if (prefixIndex !== -1 && argv[prefixIndex + 1]) return argv[prefixIndex + 1];
+		}
+	}
+	return undefined;
+}
+
+function prefixFor(entry: string, options?: AdapterOptions): string {
+	return options?.prefix ?? runningNginxPrefix(entry) ?? `${path.dirname(entry)}/`;
+}
+
+export const nginxAdapter: ConfigAdapter & {
+	prefix(entry: string, options?: AdapterOptions): string;
+} = {
+	name: 'nginx',
+	title: 'nginx',
+	processNames: ['nginx'],
+	scan(options?: AdapterOptions): ScanResult[] {
+		const root = rootOf(options);
+		const entry = options?.file
+			? path.resolve(options.file)
+			: underRoot(root, '/etc/nginx/nginx.conf');
+		return nonEmpty(scanNginx(entry, root));
+	},
+	claims(file, text) {
+		if (/nginx/.test(path.basename(file))) return true;
+		return (
+			/^\s*(http|server|events)\s*\{/m.test(text) || /^\s*listen\s+\S+.*;/m.test(text)
+		);
+	},
+	checkCommand(scan, options) {
+		if (!scan.entry) return undefined;
+		return ['nginx', '-t', '-q', '-c', scan.entry, '-p', prefixFor(scan.entry, options)];
+	},
+	unit(scan) {
+		// A config elsewhere is some other nginx instance: only its cgroup can name its unit.
+		return scan.entry?.endsWith('/etc/nginx/nginx.conf') ? 'nginx.service' : undefined;
+	},
+	restartHint(scan) {
+		if (!scan.entry) return undefined;
+		return `nginx -s reload -c ${scan.entry} -p ${prefixFor(scan.entry)}`;
+	},
+	prefix: prefixFor,
+};

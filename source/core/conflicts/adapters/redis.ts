@@ -1,0 +1,78 @@
+/** Redis: `port N` in redis.conf (and files named by `include`). */
+import path from 'node:path';
+import {
+	declaration,
+	readOptional,
+	realFile,
+	rootOf,
+	stripHashComment,
+	underRoot,
+	nonEmpty,
+} from './common.js';
+import type {AdapterOptions, ConfigAdapter, ScanResult} from './types.js';
+
+function scanRedis(entry: string, root: string): ScanResult {
+	const result: ScanResult = {declarations: [], files: [], entry, includeGlobs: []};
+	const seen = new Set<string>();
+	const visit = (file: string, depth: number): void => {
+		const real = realFile(file);
+		if (seen.has(real) || depth > 8) return;
+		const text = readOptional(file);
+		if (text === undefined) return;
+		seen.add(real);
+		result.files.push(real);
+		text.split('\n').forEach((raw, index) => {
+			const line = stripHashComment(raw);
+			const include = /^\s*include\s+(\S+)/i.exec(line);
+			if (include) {
+				visit(underRoot(root, include[1]!, path.dirname(real)), depth + 1);
+				return;
+			}
+			const port = /^(\s*port\s+)(\d+)\s*$/i.exec(line);
+			if (port) {
+				const found = declaration(
+					'redis',
+					real,
+					index + 1,
+					raw,
+					port[1]!.length,
+					port[2]!,
+				);
+				// Redis: `port 0` disables TCP; declaration() drops it since 0 is no port.
+				if (found) result.declarations.push(found);
+			}
+		});
+	};
+	visit(entry, 0);
+	return result;
+}
+
+export const redisAdapter: ConfigAdapter = {
+	name: 'redis',
+	title: 'Redis',
+	processNames: ['redis-server'],
+	scan(options?: AdapterOptions): ScanResult[] {
+		const root = rootOf(options);
+		const entry = options?.file
+			? path.resolve(options.file)
+			: underRoot(root, '/etc/redis/redis.conf');
+		return nonEmpty(scanRedis(entry, root));
+	},
+	claims(file, text) {
+		return (
+			/redis/.test(path.basename(file)) ||
+			/^\s*(appendonly|maxmemory|databases)\s/m.test(text)
+		);
+	},
+	checkCommand() {
+		return undefined;
+	},
+	unit(scan) {
+		return scan.entry?.endsWith('/etc/redis/redis.conf')
+			? 'redis-server.service'
+			: undefined;
+	},
+	restartHint(scan) {
+		return `redis-server ${scan.entry ?? 'redis.conf'} (restart the running instance)`;
+	},
+};

@@ -1,0 +1,551 @@
+/**
+ * The reconfigure step of conflict resolution: move a service off a port by
+ * changing where its config sets it. plan → (show the diff) → apply: write
+ * atomically with a backup, run the service's own config check and roll back
+ * when it fails, restart the service (through systemd when it runs it, else
+ * a command the caller gives, else tell the user what to run), then verify
+ * that the service listens on the new port and no longer on the old one.
+ */
+import {readFileSync} from 'node:fs';
+import path from 'node:path';
+import {execa} from 'execa';
+import {PortuiError, UsageError} from '../errors.js';
+import {readCgroup} from '../processes/cgroup.js';
+import type {ServiceManager} from '../processes/systemd.js';
+import type {Listener} from '../sockets/listener.js';
+import {readListeners} from '../sockets/reader.js';
+import {globMatches, rewriteDeclaration} from './adapters/common.js';
+import {adapterForFile, adapterNamed, adapters} from './adapters/index.js';
+import type {
+	AdapterName,
+	AdapterOptions,
+	ConfigAdapter,
+	PortDeclaration,
+	ScanResult,
+} from './adapters/types.js';
+import {appendAuditEntry, auditLogPath} from './audit-log.js';
+import {
+	backupPath,
+	restoreBackup,
+	writeFileAtomic,
+	type AtomicWriteResult,
+} from './atomic-write.js';
+import {unifiedDiff} from './diff.js';
+import {declaredPorts, findFreePort, portsAfter} from './free-port.js';
+
+/** One service's config tree that declares the port. */
+export type PortSource = {
+	adapter: AdapterName;
+	title: string;
+	scan: ScanResult;
+	/** The declarations of the port in that tree. */
+	declarations: PortDeclaration[];
+};
+
+export type FileChange = {
+	file: string;
+	before: string;
+	after: string;
+	diff: string;
+	declarations: PortDeclaration[];
+	/** Whether the backup's name needs a leading dot so an include glob does not load it. */
+	hiddenBackup: boolean;
+};
+
+export type ReconfigurePlan = {
+	adapter: AdapterName;
+	title: string;
+	from: number;
+	to: number;
+	protocol: 'tcp' | 'udp';
+	scan: ScanResult;
+	declarations: PortDeclaration[];
+	changes: FileChange[];
+	/** Every file's diff, concatenated. */
+	diff: string;
+	/** Argv of the service's own config check, when it has one. */
+	checkCommand?: string[];
+	/** The systemd unit that runs the service, when known. */
+	unit?: string;
+	/** Pids of the service's processes holding the old port now (empty when it is not running there). */
+	servicePids: number[];
+	/** What a user runs by hand to apply the change when portui does not restart the service. */
+	restartHint?: string;
+	/** Things the user should know (the target port is declared elsewhere…). */
+	warnings: string[];
+};
+
+export type FindOptions = AdapterOptions & {
+	/** Restrict to one adapter. */
+	adapter?: AdapterName;
+};
+
+/**
+ * Where PORT is set: with `file`, in that file's tree (adapter chosen by the
+ * file's name, then content); otherwise in every adapter's default locations.
+ */
+export function findPortSources(port: number, options: FindOptions = {}): PortSource[] {
+	let chosen: ConfigAdapter[];
+	if (options.file) {
+		let text: string;
+		try {
+			text = readFileSync(options.file, 'utf8');
+		} catch (error) {
+			throw new PortuiError(`cannot read ${options.file}: ${(error as Error).message}`, {
+				cause: error,
+			});
+		}
+		const adapter = options.adapter
+			? adapterNamed(options.adapter)
+			: adapterForFile(options.file, text);
+		if (!adapter) {
+			throw new UsageError(
+				`${options.file}: not a config portui knows (nginx, apache, sshd, redis, postgresql, mysql, systemd unit, compose, .env)`,
+			);
+		}
+		chosen = [adapter];
+	} else chosen = options.adapter ? [adapterNamed(options.adapter)] : adapters;
+	const sources: PortSource[] = [];
+	for (const adapter of chosen) {
+		for (const scan of adapter.scan({
+			...(options.root ? {root: options.root} : {}),
+			...(options.file ? {file: options.file} : {}),
+		})) {
+			const declarations = scan.declarations.filter((found) => found.port === port);
+			if (declarations.length > 0) {
+				sources.push({adapter: adapter.name, title: adapter.title, scan, declarations});
+			}
+		}
+	}
+	return sources;
+}
+
+export type PlanOptions = FindOptions & {
+	port: number;
+	/** The new port, or `auto` for the next free one above it. */
+	to: number | 'auto';
+	/** Current listeners (default: read now). */
+	listeners?: Listener[];
+	/** Ports declared by other configs (default: scanned from the known locations under root). */
+	declared?: Map<number, PortDeclaration[]>;
+	/** Override the nginx prefix used by its config check. */
+	prefix?: string;
+};
+
+function describeSource(source: PortSource): string {
+	const first = source.declarations[0]!;
+	return `${source.title} (${first.file}:${first.line})`;
+}
+
+/** Finds where the port is set and what the change would be. Writes nothing. */
+export function planReconfigure(options: PlanOptions): ReconfigurePlan {
+	const {port} = options;
+	const sources = findPortSources(port, options);
+	if (sources.length === 0) {
+		throw new PortuiError(
+			options.file
+				? `${options.file} does not set port ${port}`
+				: `no known config sets port ${port} (name the file with --config FILE)`,
+		);
+	}
+	if (sources.length > 1) {
+		throw new UsageError(
+			`port ${port} is set by ${sources.length} configs: ${sources.map(describeSource).join(', ')}; choose one with --config FILE`,
+		);
+	}
+	const source = sources[0]!;
+	const adapter = adapterNamed(source.adapter);
+	const listeners = options.listeners ?? readListeners().listeners;
+	const declared =
+		options.declared ?? declaredPorts(options.root ? {root: options.root} : {});
+	const ownPorts = new Set(source.scan.declarations.map((found) => found.port));
+	const warnings: string[] = [];
+	let to: number;
+	if (options.to === 'auto') {
+		const free = findFreePort({
+			candidates: portsAfter(port),
+			listeners,
+			declared: new Set([...declared.keys(), ...ownPorts]),
+			exclude: [port],
+		});
+		if (free.port === undefined) throw new PortuiError('no free port left to move to');
+		to = free.port;
+	} else {
+		to = options.to;
+		if (to === port) throw new UsageError(`--to ${to} is the port it already uses`);
+		const holder = listeners.find((listener) => listener.port === to);
+		if (holder) {
+			const who = holder.processes[0]?.name ?? `uid ${holder.uid}`;
+			throw new PortuiError(
+				`port ${to} is in use (${holder.protocol}, ${who}); pick another`,
+			);
+		}
+		const elsewhere = declared.get(to) ?? [];
+		if (ownPorts.has(to)) warnings.push(`${source.title} already declares port ${to}`);
+		else if (elsewhere.length > 0) {
+			const first = elsewhere[0]!;
+			warnings.push(`port ${to} is also declared in ${first.file}:${first.line}`);
+		}
+	}
+
+	const byFile = new Map<string, PortDeclaration[]>();
+	for (const found of source.declarations) {
+		byFile.set(found.file, [...(byFile.get(found.file) ?? []), found]);
+	}
+	const changes: FileChange[] = [];
+	for (const [file, declarations] of byFile) {
+		const before = readFileSync(file, 'utf8');
+		let after = before;
+		for (const found of declarations) after = rewriteDeclaration(after, found, to);
+		const sample = path.basename(backupPath(file));
+		const hiddenBackup = source.scan.includeGlobs.some((glob) =>
+			globMatches(glob, path.join(path.dirname(file), sample)),
+		);
+		changes.push({
+			file,
+			before,
+			after,
+			diff: unifiedDiff(before, after, {oldLabel: file, newLabel: file}),
+			declarations,
+			hiddenBackup,
+		});
+	}
+
+	const processNames = new Set(adapter.processNames);
+	const servicePids = listeners
+		.filter((listener) => listener.port === port)
+		.flatMap((listener) => listener.processes)
+		.filter((holder) => processNames.has(holder.name))
+		.map((holder) => holder.pid);
+	const first = source.declarations[0]!;
+	const unit = unitOf(servicePids) ?? adapter.unit(source.scan, first);
+	const checkCommand = adapter.checkCommand(source.scan, {
+		...(options.root ? {root: options.root} : {}),
+		...(options.prefix ? {prefix: options.prefix} : {}),
+	});
+	const hint = unit
+		? `systemctl ${source.adapter === 'systemd' ? 'daemon-reload && systemctl ' : ''}restart ${unit}`
+		: adapter.restartHint(source.scan, first);
+	return {
+		adapter: source.adapter,
+		title: source.title,
+		from: port,
+		to,
+		protocol: first.protocol,
+		scan: source.scan,
+		declarations: source.declarations,
+		changes,
+		diff: changes.map((change) => change.diff).join(''),
+		...(checkCommand ? {checkCommand} : {}),
+		...(unit ? {unit} : {}),
+		servicePids: [...new Set(servicePids)].sort((a, b) => a - b),
+		...(hint ? {restartHint: hint} : {}),
+		warnings,
+	};
+}
+
+/** The systemd service unit the first of these processes runs in, if any. */
+function unitOf(pids: number[]): string | undefined {
+	for (const pid of pids) {
+		try {
+			const unit = readCgroup(pid).unit;
+			if (unit?.endsWith('.service')) return unit;
+		} catch {
+			// Gone or unreadable: the adapter's guess stands.
+		}
+	}
+	return undefined;
+}
+
+export type RestartMode =
+	/** systemd when it runs the unit, else report the command to run. */
+	| {kind: 'auto'}
+	/** Run this shell command (a service systemd does not manage; tests). */
+	| {kind: 'command'; command: string}
+	/** Do not restart and do not verify: the caller restarts the process itself. */
+	| {kind: 'caller'}
+	/** Only change and validate the config (`--no-restart`). */
+	| {kind: 'none'};
+
+export type ReconfigureStep =
+	'write' | 'check' | 'rollback' | 'restart' | 'verify' | 'done';
+
+export type ApplyOptions = {
+	restart?: RestartMode;
+	serviceManager?: ServiceManager;
+	/** Override the config check: argv, or null to skip it. */
+	checkCommand?: string[] | null;
+	/** How long to wait for the service on its new port. Default 10 s. */
+	verifyTimeoutMs?: number;
+	/** Listener source for verification (tests). */
+	readListeners?: () => Listener[];
+	/** Audit log file, or false for none. Default `auditLogPath()`. */
+	auditLog?: string | false;
+	now?: Date;
+	onStep?: (step: ReconfigureStep, detail?: string) => void;
+};
+
+export type CheckOutcome = {
+	command: string[];
+	ok: boolean;
+	output: string;
+	skipped?: string;
+};
+
+export type RestartOutcome = {
+	how: 'systemd' | 'command' | 'caller' | 'none' | 'manual';
+	unit?: string;
+	command?: string;
+	ok: boolean;
+	output?: string;
+};
+
+export type VerifyOutcome = {
+	ok: boolean;
+	newPortListening: boolean;
+	oldPortReleased: boolean;
+	/** Pids of the service holding the new port. */
+	servicePids: number[];
+	/** Who holds the old port afterwards (the winner, or nobody). */
+	oldPortHolders: number[];
+};
+
+export type ReconfigureOutcome = {
+	plan: ReconfigurePlan;
+	written: AtomicWriteResult[];
+	check?: CheckOutcome;
+	rolledBack: boolean;
+	restart?: RestartOutcome;
+	verify?: VerifyOutcome;
+	ok: boolean;
+	/** One line on what happened, for the CLI and the UI's status line. */
+	summary: string;
+	auditLog?: string;
+};
+
+async function runCheck(command: string[]): Promise<CheckOutcome> {
+	const [file, ...args] = command;
+	const result = await execa(file!, args, {
+		reject: false,
+		all: true,
+		timeout: 60_000,
+		stdin: 'ignore',
+	});
+	const failed = result as {code?: string};
+	if (failed.code === 'ENOENT') {
+		return {command, ok: true, output: '', skipped: `${file} is not installed`};
+	}
+	return {command, ok: result.exitCode === 0, output: (result.all ?? '').trim()};
+}
+
+/** Writes the plan's changes, checks, restarts and verifies. Never leaves a failed check in place. */
+export async function applyReconfigure(
+	plan: ReconfigurePlan,
+	options: ApplyOptions = {},
+): Promise<ReconfigureOutcome> {
+	const step = options.onStep ?? (() => {});
+	const written: AtomicWriteResult[] = [];
+	const outcome: ReconfigureOutcome = {
+		plan,
+		written,
+		rolledBack: false,
+		ok: false,
+		summary: '',
+	};
+	const rollback = () => {
+		step('rollback');
+		for (const write of [...written].reverse()) restoreBackup(write.file, write.backup);
+		outcome.rolledBack = true;
+	};
+
+	step('write');
+	try {
+		for (const change of plan.changes) {
+			written.push(
+				writeFileAtomic(change.file, change.after, {
+					expected: change.before,
+					hiddenBackup: change.hiddenBackup,
+					...(options.now ? {now: options.now} : {}),
+				}),
+			);
+		}
+	} catch (error) {
+		if (written.length > 0) rollback();
+		throw error;
+	}
+
+	const checkCommand =
+		options.checkCommand === null
+			? undefined
+			: (options.checkCommand ?? plan.checkCommand);
+	if (checkCommand) {
+		step('check', checkCommand.join(' '));
+		const check = await runCheck(checkCommand);
+		outcome.check = check;
+		if (!check.ok) {
+			rollback();
+			const firstLine = check.output.split('\n').find((line) => line.trim() !== '') ?? '';
+			outcome.summary = `config check failed (${checkCommand.join(' ')}${firstLine ? `: ${firstLine}` : ''}); ${plan.changes
+				.map((change) => change.file)
+				.join(', ')} restored, unchanged`;
+			audit(outcome, options);
+			return outcome;
+		}
+	}
+
+	const mode = options.restart ?? {kind: 'auto'};
+	step('restart');
+	outcome.restart = await restartService(plan, mode, options.serviceManager);
+	const files = plan.changes.map((change) => change.file).join(', ');
+	if (outcome.restart.how === 'none' || outcome.restart.how === 'caller') {
+		outcome.ok = true;
+		outcome.summary = `${files}: port ${plan.from} → ${plan.to}${checkCommand ? ', config check passed' : ''}; not restarted${
+			plan.restartHint ? ` (to apply: ${plan.restartHint})` : ''
+		}`;
+	} else if (outcome.restart.how === 'manual') {
+		outcome.summary = `${files}: port ${plan.from} → ${plan.to}, but portui cannot restart ${plan.title} here; run: ${plan.restartHint ?? 'restart the service'}`;
+	} else if (!outcome.restart.ok) {
+		outcome.summary = `${files}: port ${plan.from} → ${plan.to}, but the restart failed: ${
+			(outcome.restart.output ?? '').split('\n')[0]
+		}`;
+	} else {
+		step('verify');
+		outcome.verify = await verifyMove(plan, {
+			timeoutMs: options.verifyTimeoutMs ?? 10_000,
+			read: options.readListeners ?? (() => readListeners().listeners),
+		});
+		outcome.ok = outcome.verify.ok;
+		outcome.summary = outcome.verify.ok
+			? `${plan.title} now listens on ${plan.to}; port ${plan.from} is ${
+					outcome.verify.oldPortHolders.length > 0 ? 'held by the other party' : 'free'
+				}`
+			: !outcome.verify.newPortListening
+				? `${plan.title} is not listening on ${plan.to} after the restart`
+				: `${plan.title} listens on ${plan.to} but still holds ${plan.from}`;
+	}
+	step('done');
+	audit(outcome, options);
+	return outcome;
+}
+
+async function restartService(
+	plan: ReconfigurePlan,
+	mode: RestartMode,
+	manager: ServiceManager | undefined,
+): Promise<RestartOutcome> {
+	if (mode.kind === 'none') return {how: 'none', ok: true};
+	if (mode.kind === 'caller') return {how: 'caller', ok: true};
+	if (mode.kind === 'command') {
+		const result = await execa('sh', ['-c', mode.command], {
+			reject: false,
+			all: true,
+			timeout: 60_000,
+			stdin: 'ignore',
+		});
+		return {
+			how: 'command',
+			command: mode.command,
+			ok: result.exitCode === 0,
+			output: (result.all ?? '').trim(),
+		};
+	}
+	if (plan.unit && manager && (await manager.available())) {
+		const facts = await manager.show(plan.unit);
+		if (facts) {
+			try {
+				if (plan.adapter === 'systemd') {
+					// A changed unit file is only read again after a daemon-reload.
+					await execa('systemctl', ['daemon-reload'], {stdin: 'ignore'});
+				}
+				await manager.restart(plan.unit);
+				return {how: 'systemd', unit: plan.unit, ok: true};
+			} catch (error) {
+				return {
+					how: 'systemd',
+					unit: plan.unit,
+					ok: false,
+					output: (error as Error).message,
+				};
+			}
+		}
+	}
+	return {
+		how: 'manual',
+		ok: false,
+		...(plan.restartHint ? {command: plan.restartHint} : {}),
+	};
+}
+
+/**
+ * Waits (bounded) until a process listens on the new port and none of the
+ * service's processes holds the old one. Polls the listener table.
+ */
+export async function verifyMove(
+	plan: Pick<ReconfigurePlan, 'from' | 'to' | 'protocol' | 'servicePids'>,
+	{
+		timeoutMs = 10_000,
+		intervalMs = 200,
+		read = () => readListeners().listeners,
+	}: {timeoutMs?: number; intervalMs?: number; read?: () => Listener[]} = {},
+): Promise<VerifyOutcome> {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		const listeners = read().filter((listener) => listener.protocol === plan.protocol);
+		const onNew = listeners.filter((listener) => listener.port === plan.to);
+		const onOld = listeners.filter((listener) => listener.port === plan.from);
+		const servicePids = [
+			...new Set(
+				onNew.flatMap((listener) => listener.processes.map((holder) => holder.pid)),
+			),
+		].sort((a, b) => a - b);
+		const service = new Set([...servicePids, ...plan.servicePids]);
+		const oldHolders = [
+			...new Set(
+				onOld.flatMap((listener) => listener.processes.map((holder) => holder.pid)),
+			),
+		].sort((a, b) => a - b);
+		const oldPortReleased = onOld.every(
+			(listener) =>
+				listener.processes.length > 0 &&
+				listener.processes.every((holder) => !service.has(holder.pid)),
+		);
+		const outcome: VerifyOutcome = {
+			ok: onNew.length > 0 && oldPortReleased,
+			newPortListening: onNew.length > 0,
+			oldPortReleased,
+			servicePids,
+			oldPortHolders: oldHolders,
+		};
+		if (outcome.ok || Date.now() >= deadline) return outcome;
+		await new Promise((resolve) => setTimeout(resolve, intervalMs));
+	}
+}
+
+function audit(outcome: ReconfigureOutcome, options: ApplyOptions): void {
+	if (options.auditLog === false) return;
+	try {
+		outcome.auditLog = appendAuditEntry(
+			{
+				action: 'move',
+				port: outcome.plan.from,
+				to: outcome.plan.to,
+				service: outcome.plan.adapter,
+				files: outcome.rolledBack
+					? []
+					: outcome.written.map((write) => ({path: write.file, backup: write.backup})),
+				units:
+					outcome.restart?.how === 'systemd' && outcome.plan.unit
+						? [outcome.plan.unit]
+						: [],
+				pids: outcome.verify?.servicePids ?? outcome.plan.servicePids,
+				...(outcome.restart?.command ? {restartCommand: outcome.restart.command} : {}),
+				rolledBack: outcome.rolledBack,
+				ok: outcome.ok,
+				summary: outcome.summary,
+			},
+			options.auditLog ?? auditLogPath(),
+		);
+	} catch {
+		// An unwritable log must not turn a done change into a reported failure.
+	}
+}
