@@ -1,0 +1,59 @@
+/**
+ * `portui free [RANGE]`: prints the first port in RANGE that nothing listens
+ * on (TCP or UDP) and no known config declares: a port to give a new or moved
+ * service.
+ */
+import process from 'node:process';
+import {PortuiError, UsageError} from '../core/errors.js';
+import {findFreePort} from '../core/conflicts/free-port.js';
+import {parsePorts} from '../core/scan/ports.js';
+import {parseCommand} from './flags.js';
+
+const help = `
+	Usage
+	  $ portui free [RANGE] [--json]
+
+	Prints the first free port in RANGE (default 8000-8999): no TCP or UDP
+	listener on it, on any address, and not declared in a known config (nginx,
+	Apache, sshd, Redis, PostgreSQL, MySQL/MariaDB, systemd units), so a
+	stopped service's port is not handed out twice.
+
+	RANGE is a port, a range or a list: 8000-8999, 3000,5000-5100.
+
+	Options
+	  --json   Print {"range","port","skipped":{"listening","declared"}}
+
+	Exit status: 0 when a port was found, 1 when the whole range is taken,
+	2 for a bad range.
+`;
+
+export async function run(argv: string[]): Promise<number> {
+	const cli = parseCommand({
+		name: 'free',
+		help,
+		argv,
+		flags: {json: {type: 'boolean'}} as never,
+	});
+	const flags = cli.flags as {json?: boolean};
+	if (cli.input.length > 1) {
+		throw new UsageError(
+			`free takes one RANGE, got ${cli.input.length} (see portui free --help)`,
+		);
+	}
+	const range = cli.input[0] ?? '8000-8999';
+	const candidates = parsePorts(range);
+	const result = findFreePort({candidates});
+	if (flags.json) {
+		process.stdout.write(
+			`${JSON.stringify({
+				range,
+				port: result.port ?? null,
+				skipped: {listening: result.listening, declared: result.declared},
+			})}\n`,
+		);
+		return result.port === undefined ? 1 : 0;
+	}
+	if (result.port === undefined) throw new PortuiError(`no free port in ${range}`);
+	process.stdout.write(`${result.port}\n`);
+	return 0;
+}

@@ -1,0 +1,217 @@
+/**
+ * `portui move PORT --to N|auto`: the reconfigure step of conflict
+ * resolution as a command. Finds the config that sets PORT, shows the diff,
+ * rewrites it atomically with a backup, runs the service's own config check
+ * (rolling back when it fails), restarts the service and verifies it moved.
+ */
+import path from 'node:path';
+import process from 'node:process';
+import {createInterface} from 'node:readline/promises';
+import {PortSpecError, UsageError} from '../core/errors.js';
+import {
+	applyReconfigure,
+	planReconfigure,
+	type ReconfigureOutcome,
+	type ReconfigurePlan,
+	type RestartMode,
+} from '../core/conflicts/reconfigure.js';
+import {systemctlManager} from '../core/processes/systemd.js';
+import {parseCommand} from './flags.js';
+
+const help = `
+	Usage
+	  $ portui move PORT --to N|auto [options]
+
+	Moves the service whose config sets PORT to another port: finds where the
+	port is set (nginx, Apache, sshd, Redis, PostgreSQL, MySQL/MariaDB, systemd
+	units; with --config also docker compose files and .env files), shows the
+	diff, writes the file atomically keeping owner and mode, with a backup
+	beside it (FILE.portui-YYYYmmddTHHMMSS.bak), runs the service's own check
+	(nginx -t, apachectl configtest, sshd -t) and restores the backup when it
+	fails, restarts the service through systemd and checks that it listens on
+	the new port and has left the old one.
+
+	Options
+	  --to N|auto          The new port; auto = the next free port above PORT
+	                       (no listener, not declared in a known config)
+	  --config FILE        The config that sets PORT (its includes are followed);
+	                       default: search the known config locations
+	  --dry-run            Print the diff and change nothing
+	  --yes, -y            Do not ask (required when stdin is not a terminal)
+	  --no-restart         Only change and validate the config
+	  --restart-cmd CMD    Apply the change with this shell command instead of
+	                       systemd, for a service systemd does not run
+	                       (e.g. "nginx -s reload -c /srv/nginx.conf -p /srv/")
+	  --check-cmd CMD      Validate with this shell command instead of the
+	                       service's own check
+	  --json               Print what was found and done as JSON
+
+	Every change is appended to $XDG_STATE_HOME/portui/actions.log
+	(~/.local/state/portui/actions.log).
+
+	Exit status: 0 when the service listens on the new port and the old one is
+	free (with --no-restart: when the file was changed and validated; with
+	--dry-run: when a change was found); 1 otherwise (a failed check or an
+	unwritable file leave the original untouched); 2 for bad usage.
+`;
+
+type MoveFlags = {
+	to?: string;
+	config?: string;
+	dryRun?: boolean;
+	yes?: boolean;
+	restart?: boolean;
+	restartCmd?: string;
+	checkCmd?: string;
+	json?: boolean;
+};
+
+function parsePort(text: string, what: string): number {
+	if (!/^\d+$/.test(text))
+		throw new PortSpecError(`${what}: "${text}" is not a port number`);
+	const port = Number(text);
+	if (port < 1 || port > 65535) {
+		throw new PortSpecError(`${what}: ${text} is out of range 1-65535`);
+	}
+	return port;
+}
+
+function planJson(plan: ReconfigurePlan) {
+	return {
+		service: plan.adapter,
+		title: plan.title,
+		port: plan.from,
+		to: plan.to,
+		protocol: plan.protocol,
+		unit: plan.unit ?? null,
+		checkCommand: plan.checkCommand ?? null,
+		restartHint: plan.restartHint ?? null,
+		warnings: plan.warnings,
+		declarations: plan.declarations.map((found) => ({
+			file: found.file,
+			line: found.line,
+			column: found.column,
+			context: found.context,
+			...(found.scope ? {scope: found.scope} : {}),
+		})),
+		diff: plan.diff,
+	};
+}
+
+function outcomeJson(outcome: ReconfigureOutcome) {
+	return {
+		...planJson(outcome.plan),
+		files: outcome.written.map((write) => ({
+			path: write.file,
+			backup: outcome.rolledBack ? null : write.backup,
+		})),
+		check: outcome.check ?? null,
+		rolledBack: outcome.rolledBack,
+		restart: outcome.restart ?? null,
+		verify: outcome.verify ?? null,
+		ok: outcome.ok,
+		summary: outcome.summary,
+		auditLog: outcome.auditLog ?? null,
+	};
+}
+
+async function confirm(question: string): Promise<boolean> {
+	const prompt = createInterface({input: process.stdin, output: process.stderr});
+	try {
+		const answer = await prompt.question(question);
+		return /^y(es)?$/i.test(answer.trim());
+	} finally {
+		prompt.close();
+	}
+}
+
+export async function run(argv: string[]): Promise<number> {
+	const cli = parseCommand({
+		name: 'move',
+		help,
+		argv,
+		flags: {
+			to: {type: 'string'},
+			config: {type: 'string'},
+			dryRun: {type: 'boolean'},
+			yes: {type: 'boolean', shortFlag: 'y'},
+			restart: {type: 'boolean'},
+			restartCmd: {type: 'string'},
+			checkCmd: {type: 'string'},
+			json: {type: 'boolean'},
+		} as never,
+	});
+	const flags = cli.flags as MoveFlags;
+	if (cli.input.length !== 1) {
+		throw new UsageError('move takes one PORT (see portui move --help)');
+	}
+	const port = parsePort(cli.input[0]!, 'PORT');
+	if (flags.to === undefined)
+		throw new UsageError('--to N|auto is required (see portui move --help)');
+	const to = flags.to === 'auto' ? 'auto' : parsePort(flags.to, '--to');
+	if (flags.restart === false && flags.restartCmd) {
+		throw new UsageError('--no-restart and --restart-cmd contradict each other');
+	}
+
+	const plan = planReconfigure({
+		port,
+		to,
+		...(flags.config ? {file: path.resolve(flags.config)} : {}),
+	});
+	const out = process.stdout;
+	if (flags.dryRun) {
+		if (flags.json) out.write(`${JSON.stringify({...planJson(plan), dryRun: true})}\n`);
+		else {
+			out.write(plan.diff);
+			for (const warning of plan.warnings)
+				process.stderr.write(`portui: warning: ${warning}\n`);
+		}
+		return 0;
+	}
+
+	if (!flags.yes) {
+		if (!process.stdin.isTTY) {
+			throw new UsageError(
+				'refusing to change config files without --yes (stdin is not a terminal)',
+			);
+		}
+		process.stderr.write(plan.diff);
+		for (const warning of plan.warnings) process.stderr.write(`warning: ${warning}\n`);
+		if (!(await confirm(`Move ${plan.title} from ${port} to ${plan.to}? [y/N] `))) {
+			process.stderr.write('portui: nothing changed\n');
+			return 1;
+		}
+	} else if (!flags.json) out.write(plan.diff);
+
+	const restart: RestartMode =
+		flags.restart === false
+			? {kind: 'none'}
+			: flags.restartCmd
+				? {kind: 'command', command: flags.restartCmd}
+				: {kind: 'auto'};
+	const outcome = await applyReconfigure(plan, {
+		restart,
+		serviceManager: systemctlManager,
+		...(flags.checkCmd ? {checkCommand: ['sh', '-c', flags.checkCmd]} : {}),
+		...(flags.json
+			? {}
+			: {
+					onStep: (step: string, detail?: string) => {
+						if (step === 'check' && detail) process.stderr.write(`checking: ${detail}\n`);
+					},
+				}),
+	});
+	if (flags.json) out.write(`${JSON.stringify(outcomeJson(outcome))}\n`);
+	else {
+		for (const write of outcome.rolledBack ? [] : outcome.written) {
+			out.write(`backup: ${write.backup}\n`);
+		}
+		if (outcome.check && !outcome.check.ok && outcome.check.output) {
+			process.stderr.write(`${outcome.check.output}\n`);
+		}
+		(outcome.ok ? out : process.stderr).write(
+			`${outcome.ok ? '' : 'portui: '}${outcome.summary}\n`,
+		);
+	}
+	return outcome.ok ? 0 : 1;
+}
