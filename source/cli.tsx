@@ -13,6 +13,8 @@ type Command = {run: (argv: string[]) => Promise<number>};
 // Each subcommand lives in source/commands/NAME.ts and exports run(argv) → exit code.
 const commands: Record<string, () => Promise<Command>> = {
 	list: async () => import('./commands/list.js'),
+	move: async () => import('./commands/move.js'),
+	free: async () => import('./commands/free.js'),
 };
 
 async function main(argv: string[]): Promise<number> {
