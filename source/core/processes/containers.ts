@@ -193,7 +193,7 @@ export function createContainerCli(
 	const exec = async (args: string[]) => {
 		const result = await execa(command, args, {reject: false, timeout, stdin: 'ignore'});
 		const stderr = String(result.stderr ?? '');
-		const firstLine = stderr.split('\n').find(Boolean) ?? result.shortMessage;
+		const firstLine = stderr.split('\n').find(Boolean) ?? result.shortMessage ?? 'failed';
 		const missing = (result as {code?: string}).code === 'ENOENT';
 		if (missing || UNREACHABLE.test(stderr)) {
 			throw new ContainerUnavailableError(

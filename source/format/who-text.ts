@@ -1,0 +1,201 @@
+/**
+ * `portui who PORT` for people: the sockets on the port as a table, then one
+ * block of aligned facts per process holding them. Long values (command
+ * lines) wrap under their label instead of being cut: they are the point.
+ */
+import type {ProcessReport} from '../core/processes/inspect.js';
+import type {WhoResult} from '../core/processes/who.js';
+import {serviceName} from '../core/sockets/services.js';
+import {formatAge} from './duration.js';
+import {formatTextTable} from './text-table.js';
+
+const LABEL_WIDTH = 11;
+
+/** Wraps text to `width` columns, breaking at spaces where it can. */
+export function wrapText(text: string, width: number): string[] {
+	if (width < 10 || text.length <= width) return [text];
+	const lines: string[] = [];
+	let rest = text;
+	while (rest.length > width) {
+		let cut = rest.lastIndexOf(' ', width);
+		if (cut <= 0) cut = width;
+		lines.push(rest.slice(0, cut));
+		rest = rest.slice(cut).replace(/^ /, '');
+	}
+	if (rest !== '') lines.push(rest);
+	return lines;
+}
+
+/** Bytes as a short human size: `812 KiB`, `45.3 MiB`. */
+export function formatBytes(bytes: number): string {
+	const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+	let value = bytes;
+	let unit = 0;
+	while (value >= 1024 && unit < units.length - 1) {
+		value /= 1024;
+		unit++;
+	}
+	return unit === 0
+		? `${value} B`
+		: `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+}
+
+/** `addr:port`, with IPv6 addresses in brackets. */
+export function endpoint(address: string, port: number): string {
+	return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+/** "Who manages it", in one line. */
+export function describeManager(report: ProcessReport): string {
+	const parts: string[] = [];
+	if (report.container) {
+		const {container} = report;
+		const named = container.name ? `${container.name} (${container.image ?? '?'})` : '';
+		const id = `${container.runtime} ${container.id.slice(0, 12)}`;
+		const via = container.via === 'docker-proxy' ? 'forwards to container' : 'container';
+		parts.push(
+			`${via} ${named ? `${named}, ${id}` : id}${container.unavailable ? ` (${container.unavailable})` : ''}`,
+		);
+	}
+	if (report.unit) {
+		const facts = report.unit.facts;
+		const about = facts
+			? [
+					facts.activeState,
+					facts.unitFileState,
+					facts.restart ? `Restart=${facts.restart}` : undefined,
+					facts.fragmentPath,
+				]
+					.filter(Boolean)
+					.join(', ')
+			: report.unit.unavailable;
+		parts.push(`systemd unit ${report.unit.name}${about ? ` (${about})` : ''}`);
+	}
+	if (report.shell) {
+		const {shell} = report;
+		const where = [
+			shell.tty ? `on ${shell.tty}` : 'no terminal',
+			`session ${shell.session}`,
+			shell.multiplexer ? `in ${shell.multiplexer.name}` : undefined,
+			shell.sshd ? `over ssh (sshd ${shell.sshd.pid})` : undefined,
+		]
+			.filter(Boolean)
+			.join(', ');
+		parts.push(
+			`started from a shell: ${shell.shell.name} (pid ${shell.shell.pid}), ${where}`,
+		);
+	}
+	if (parts.length === 0 && report.cgroup?.scope)
+		parts.push(`scope ${report.cgroup.scope}`);
+	return parts.length > 0
+		? parts.join('; ')
+		: 'nothing found (no systemd unit, container or shell)';
+}
+
+/** `process_api(1) → bash(812) → node(900)`, the process itself last. */
+export function formatAncestry(report: ProcessReport): string {
+	return [...report.ancestry, {pid: report.details.pid, name: report.details.name}]
+		.map((link) => `${link.name}(${link.pid})`)
+		.join(' → ');
+}
+
+function processBlock(report: ProcessReport, width: number): string[] {
+	const {details} = report;
+	const lines: string[] = [];
+	const field = (label: string, value: string) => {
+		const wrapped = wrapText(value, Math.max(20, width - LABEL_WIDTH - 2));
+		lines.push(`  ${label.padEnd(LABEL_WIDTH)}${wrapped[0]}`);
+		for (const more of wrapped.slice(1)) lines.push(`  ${''.padEnd(LABEL_WIDTH)}${more}`);
+	};
+	lines.push(`${details.name} (pid ${details.pid})`);
+	for (const warning of report.warnings) lines.push(`  ! ${warning.message}`);
+	field('command', details.command);
+	field(
+		'user',
+		details.user === null ? 'unknown' : `${details.user} (uid ${details.uid})`,
+	);
+	field('parent', `${details.parentName ?? '?'} (pid ${details.ppid})`);
+	field(
+		'exe',
+		details.exe === null
+			? 'unreadable (needs root)'
+			: `${details.exe}${details.exeDeleted ? ' (deleted or replaced since start)' : ''}`,
+	);
+	field('cwd', details.cwd ?? 'unreadable (needs root)');
+	field(
+		'started',
+		`${details.startedAt} (up ${formatAge(details.uptimeSeconds * 1000)})`,
+	);
+	field(
+		'state',
+		`${details.stateName}, ${details.threads} thread${details.threads === 1 ? '' : 's'}${
+			details.rssBytes === null ? '' : `, ${formatBytes(details.rssBytes)} resident`
+		}`,
+	);
+	field(
+		'sockets',
+		report.socketsHidden
+			? 'unreadable (needs root)'
+			: `${report.listeners.length} listening, ${report.established} established${
+					report.connections.length > report.established
+						? `, ${report.connections.length - report.established} other`
+						: ''
+				}`,
+	);
+	for (const socket of [...report.listeners, ...report.connections]) {
+		if (socket.sharedWith.length === 0) continue;
+		const others = socket.sharedWith
+			.map((link) => `${link.name} (pid ${link.pid})`)
+			.join(', ');
+		const what =
+			socket.state === 'LISTEN' || socket.state === 'UNCONN'
+				? `${socket.protocol} ${endpoint(socket.localAddress, socket.localPort)}`
+				: `${socket.protocol} ${endpoint(socket.localAddress, socket.localPort)} → ${endpoint(socket.remoteAddress, socket.remotePort)}`;
+		field('shared', `${what} with ${others}`);
+	}
+	field('managed by', describeManager(report));
+	field('ancestry', formatAncestry(report));
+	if (report.children.length > 0) {
+		field(
+			'children',
+			report.children.map((link) => `${link.name}(${link.pid})`).join(', '),
+		);
+	}
+	return lines;
+}
+
+export function formatWhoText(result: WhoResult, options: {width?: number} = {}): string {
+	const width = options.width ?? 100;
+	const rows = result.listeners.map((listener) => [
+		listener.protocol,
+		listener.address,
+		String(listener.port),
+		listener.state,
+		serviceName(listener.port, listener.protocol) ?? '',
+		listener.processes.length > 0
+			? listener.processes.map((holder) => `${holder.name}(${holder.pid})`).join(', ')
+			: listener.processesHidden
+				? '(hidden: run with sudo)'
+				: '-',
+	]);
+	const parts = [
+		formatTextTable(
+			[
+				{header: 'PROTO'},
+				{header: 'ADDRESS'},
+				{header: 'PORT', align: 'right'},
+				{header: 'STATE'},
+				{header: 'SERVICE'},
+				{header: 'PROCESS'},
+			],
+			rows,
+			{maxWidth: width},
+		),
+	];
+	for (const report of result.processes)
+		parts.push(processBlock(report, width).join('\n') + '\n');
+	for (const gone of result.gone) {
+		parts.push(`${gone.name} (pid ${gone.pid}) exited while portui was reading it\n`);
+	}
+	return parts.join('\n');
+}
