@@ -14,7 +14,6 @@ type Command = {run: (argv: string[]) => Promise<number>};
 const commands: Record<string, () => Promise<Command>> = {
 	list: async () => import('./commands/list.js'),
 	who: async () => import('./commands/who.js'),
-	kill: async () => import('./commands/kill.js'),
 	move: async () => import('./commands/move.js'),
 	free: async () => import('./commands/free.js'),
 };
