@@ -212,13 +212,11 @@ export function parseSsOutput(text: string, query: SocketQuery = {}): SocketReco
 
 /** Runs `ss` with the kernel filter matching the query. Throws when ss is missing or fails. */
 export function readWithSs(query: SocketQuery = {}): SocketRecord[] {
-	const protocols = protocolsOf(query);
 	const listening = query.listening ?? true;
 	const connected = query.connected ?? false;
 	if (!listening && !connected) return [];
-	const args = ['-neH'];
-	if (protocols.includes('tcp')) args.push('-t');
-	if (protocols.includes('udp')) args.push('-u');
+	// Both -t and -u always: with one protocol ss drops the Netid column.
+	const args = ['-tuneH'];
 	// -l asks the kernel for listeners only; -a for everything, filtered afterwards.
 	args.push(listening && !connected ? '-l' : '-a');
 	const result = spawnSync('ss', args, {encoding: 'utf8', maxBuffer: 512 * 1024 * 1024});

@@ -56,8 +56,8 @@ const align4 = (length: number) => (length + 3) & ~3;
  * Parses a sock_diag dump reply: a run of netlink messages, each an nlmsghdr
  * followed by an inet_diag_msg, ending with NLMSG_DONE. Throws NetlinkError on
  * NLMSG_ERROR or on a message whose length runs past the bytes given (a
- * truncated dump must not pass for a short one). Bytes after NLMSG_DONE are
- * ignored.
+ * truncated dump must not pass for a short one), and on a reply that does
+ * not end with NLMSG_DONE. Bytes after NLMSG_DONE are ignored.
  */
 export function parseDiagDump(
 	bytes: Uint8Array,
@@ -96,9 +96,9 @@ export function parseDiagDump(
 		}
 		offset += align4(length);
 	}
-	if (!sawDone && offset < bytes.byteLength) {
+	if (!sawDone && bytes.byteLength > 0) {
 		throw new NetlinkError(
-			`sock_diag: truncated reply (${bytes.byteLength - offset} stray bytes at offset ${offset})`,
+			`sock_diag: truncated reply (no NLMSG_DONE in ${bytes.byteLength} bytes)`,
 		);
 	}
 	return sockets;

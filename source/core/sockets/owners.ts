@@ -220,9 +220,10 @@ export class OwnerIndex {
 					changed = changed || known !== undefined;
 					continue;
 				}
-				if (!(error instanceof PermissionError)) throw error;
+				// EACCES (another user's process) or anything odd (ENOTDIR, EIO on a
+				// dying process): this process's sockets stay unexplained, nothing more.
 				entry.inodes = undefined;
-				entry.denied = true;
+				entry.denied = error instanceof PermissionError;
 			}
 			if (entry.denied) this.deniedCount++;
 			if (!sameProcess) entry.holder = undefined;

@@ -1,0 +1,208 @@
+import {test, after} from 'node:test';
+import assert from 'node:assert/strict';
+import {mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {ProcessGoneError} from '../../../source/core/errors.js';
+import {
+	OwnerIndex,
+	socketInodeOfLink,
+	socketInodesOf,
+} from '../../../source/core/sockets/owners.js';
+import {readWithNetlink} from '../../../source/core/sockets/kernel.js';
+import {
+	listenTcp,
+	runCleanup,
+	spawnListenerChild,
+	type Cleanup,
+} from '../../helpers/socket-children.js';
+
+const cleanup: Cleanup = [];
+after(() => runCleanup(cleanup));
+
+/**
+ * A fake /proc: pid dirs with a stat line and fd links whose targets are
+ * the texts the kernel uses (`socket:[N]`, `pipe:[N]`, paths).
+ */
+function fakeProc(): {
+	root: string;
+	addProcess: (pid: number, startTicks: number, links: string[], name?: string) => void;
+} {
+	const root = mkdtempSync(join(tmpdir(), 'portui-fakeproc-'));
+	cleanup.push(() => rmSync(root, {recursive: true, force: true}));
+	writeFileSync(join(root, 'stat'), 'cpu  1 2 3\nbtime 1700000000\n');
+	const addProcess = (
+		pid: number,
+		startTicks: number,
+		links: string[],
+		name = `proc${pid}`,
+	) => {
+		const dir = join(root, String(pid));
+		rmSync(dir, {recursive: true, force: true});
+		mkdirSync(join(dir, 'fd'), {recursive: true});
+		const fields = ['S', '1', String(pid), String(pid), '0', '-1', '4194560'];
+		while (fields.length < 19) fields.push('0');
+		fields.push(String(startTicks), '1000', '10');
+		writeFileSync(join(dir, 'stat'), `${pid} (${name}) ${fields.join(' ')} 0 0 0\n`);
+		writeFileSync(join(dir, 'cmdline'), `${name}\0--flag\0`);
+		writeFileSync(join(dir, 'status'), `Name:\t${name}\nUid:\t0\t0\t0\t0\n`);
+		links.forEach((link, fd) => symlinkSync(link, join(dir, 'fd', String(fd))));
+	};
+	return {root, addProcess};
+}
+
+test('fd link targets: sockets only', () => {
+	assert.equal(socketInodeOfLink('socket:[12345]'), 12345);
+	assert.equal(socketInodeOfLink('pipe:[12345]'), undefined);
+	assert.equal(socketInodeOfLink('socket:[]'), undefined);
+	assert.equal(socketInodeOfLink('socket:[abc]'), undefined);
+	assert.equal(socketInodeOfLink('socket:[12'), undefined);
+	assert.equal(socketInodeOfLink('/dev/null'), undefined);
+	assert.equal(socketInodeOfLink('anon_inode:[eventfd]'), undefined);
+});
+
+test('socketInodesOf reads a real process and says when it is gone', async () => {
+	const {server} = await listenTcp(cleanup, '127.0.0.1');
+	const port = (server.address() as {port: number}).port;
+	const record = readWithNetlink({protocols: ['tcp']}).find((r) => r.localPort === port)!;
+	assert.ok(socketInodesOf(process.pid).has(record.inode));
+	assert.throws(() => socketInodesOf(2 ** 22 + 12345), ProcessGoneError);
+});
+
+test('odd links, a vanished process, a stat-less pid dir and a non-directory fd are survived', () => {
+	const {root, addProcess} = fakeProc();
+	addProcess(100, 5000, [
+		'socket:[11]',
+		'pipe:[12]',
+		'socket:[notanumber]',
+		'/dev/null',
+		'socket:[13]',
+	]);
+	addProcess(200, 6000, ['socket:[11]']);
+	// 300: listed in /proc but exited before its stat could be read.
+	mkdirSync(join(root, '300'));
+	// 400: stat readable, fd dir already gone (exited mid-walk).
+	addProcess(400, 7000, []);
+	rmSync(join(root, '400', 'fd'), {recursive: true});
+	// 500: fd is not a directory at all.
+	addProcess(500, 8000, []);
+	rmSync(join(root, '500', 'fd'), {recursive: true});
+	writeFileSync(join(root, '500', 'fd'), 'odd');
+	const index = new OwnerIndex({procRoot: root});
+	index.refresh(new Set([11, 13, 99]));
+	assert.deepEqual(
+		index.holdersOf(11).map((holder) => holder.pid),
+		[100, 200],
+	);
+	const [holder] = index.holdersOf(13);
+	assert.equal(holder?.name, 'proc100');
+	assert.equal(holder?.command, 'proc100 --flag');
+	assert.equal(holder?.user, 'root');
+	assert.equal(holder?.startTicks, 5000);
+	assert.equal(holder?.startedAtMs, 1700000000 * 1000 + 50_000);
+	assert.deepEqual(index.holdersOf(99), []);
+});
+
+test('steady state: known processes are not re-walked; new ones are; dead ones dropped', () => {
+	const {root, addProcess} = fakeProc();
+	addProcess(100, 5000, ['socket:[11]']);
+	addProcess(200, 6000, ['socket:[21]']);
+	let now = 0;
+	const index = new OwnerIndex({
+		procRoot: root,
+		fullWalkIntervalMs: 60_000,
+		now: () => now,
+	});
+	index.refresh(new Set([11, 21]));
+	assert.deepEqual(index.stats, {fdWalks: 2, fullWalks: 1, detailReads: 0, refreshes: 1});
+	index.holdersOf(11);
+	index.holdersOf(21);
+	const detailReads = index.stats.detailReads;
+
+	now = 1000;
+	index.refresh(new Set([11, 21]));
+	index.holdersOf(11);
+	assert.equal(index.stats.fdWalks, 2, 'no fd walked in a steady refresh');
+	assert.equal(index.stats.detailReads, detailReads, 'holder details cached');
+
+	// A new process holding a new listener: only it is walked.
+	addProcess(300, 7000, ['socket:[31]']);
+	now = 2000;
+	index.refresh(new Set([11, 21, 31]));
+	assert.equal(index.stats.fdWalks, 3);
+	assert.equal(index.stats.fullWalks, 1);
+	assert.deepEqual(
+		index.holdersOf(31).map((h) => h.pid),
+		[300],
+	);
+
+	// A process dies: dropped without any walk.
+	rmSync(join(root, '200'), {recursive: true});
+	now = 3000;
+	index.refresh(new Set([11, 31]));
+	assert.equal(index.stats.fdWalks, 3);
+	assert.deepEqual(index.holdersOf(21), []);
+
+	// A known process opens a new listener: its inode is unexplained, so everything is re-walked once.
+	addProcess(100, 5000, ['socket:[11]', 'socket:[12]']);
+	now = 4000;
+	index.refresh(new Set([11, 12, 31]));
+	assert.equal(index.stats.fullWalks, 2);
+	assert.deepEqual(
+		index.holdersOf(12).map((h) => h.pid),
+		[100],
+	);
+
+	// An inode nobody visible holds (another user's, a kernel socket) triggers one walk, not one per refresh.
+	now = 5000;
+	index.refresh(new Set([11, 12, 31, 77]));
+	assert.equal(index.stats.fullWalks, 3);
+	now = 6000;
+	index.refresh(new Set([11, 12, 31, 77]));
+	assert.equal(index.stats.fullWalks, 3);
+
+	// The periodic full walk.
+	now = 70_000;
+	index.refresh(new Set([11, 12, 31, 77]));
+	assert.equal(index.stats.fullWalks, 4);
+});
+
+test('a reused pid is a new process', () => {
+	const {root, addProcess} = fakeProc();
+	addProcess(100, 5000, ['socket:[11]'], 'old');
+	const index = new OwnerIndex({procRoot: root, now: () => 0});
+	index.refresh(new Set([11]));
+	assert.equal(index.holdersOf(11)[0]?.name, 'old');
+	// Same pid, another start time, holding another socket.
+	addProcess(100, 9000, ['socket:[12]'], 'new');
+	index.refresh(new Set([12]));
+	assert.deepEqual(index.holdersOf(11), []);
+	assert.equal(index.holdersOf(12)[0]?.name, 'new');
+	assert.equal(index.holdersOf(12)[0]?.startTicks, 9000);
+});
+
+test('real processes: a steady refresh skips the fd walk of every known process', async () => {
+	const {child, ports} = await spawnListenerChild(cleanup, [
+		{kind: 'tcp', host: '127.0.0.1'},
+	]);
+	const inode = readWithNetlink({protocols: ['tcp']}).find(
+		(r) => r.localPort === ports[0],
+	)!.inode;
+	const index = new OwnerIndex();
+	index.refresh(new Set([inode]));
+	const processes = index.stats.fdWalks;
+	assert.ok(processes > 1);
+	assert.deepEqual(
+		index.holdersOf(inode).map((h) => h.pid),
+		[child.pid],
+	);
+	index.refresh(new Set([inode]));
+	index.refresh(new Set([inode]));
+	assert.equal(index.stats.fullWalks, 1);
+	// Only processes started in between (by anything on the machine) were walked.
+	assert.ok(index.stats.fdWalks - processes < processes / 2, JSON.stringify(index.stats));
+	assert.deepEqual(
+		index.holdersOf(inode).map((h) => h.pid),
+		[child.pid],
+	);
+});

@@ -1,0 +1,275 @@
+import {test, after} from 'node:test';
+import assert from 'node:assert/strict';
+import {spawn} from 'node:child_process';
+import {once} from 'node:events';
+import {existsSync, readFileSync} from 'node:fs';
+import {diffSnapshots} from '../../../source/core/sockets/diff.js';
+import {listenerToJson} from '../../../source/core/sockets/json.js';
+import type {Listener} from '../../../source/core/sockets/listener.js';
+import {ListenerReader, readListeners} from '../../../source/core/sockets/reader.js';
+import {
+	bindUdp,
+	killAndWait,
+	listenTcp,
+	runCleanup,
+	serverFd,
+	spawnHolder,
+	spawnListenerChild,
+	type Cleanup,
+} from '../../helpers/socket-children.js';
+
+const cleanup: Cleanup = [];
+after(() => runCleanup(cleanup));
+
+const ownName = readFileSync('/proc/self/comm', 'utf8').trim();
+const ownCommand = readFileSync('/proc/self/cmdline', 'utf8')
+	.replace(/\0+$/, '')
+	.replaceAll('\0', ' ');
+
+function mine(listeners: Listener[], protocol: string, port: number): Listener[] {
+	return listeners.filter(
+		(listener) => listener.protocol === protocol && listener.port === port,
+	);
+}
+
+function only(listeners: Listener[], protocol: string, port: number): Listener {
+	const found = mine(listeners, protocol, port);
+	assert.equal(found.length, 1, `${protocol} port ${port} listed once`);
+	return found[0]!;
+}
+
+test('listeners of this process: tcp4, tcp6, udp4, udp6, with pid, name, command and user', async () => {
+	const tcp4 = await listenTcp(cleanup, '127.0.0.1');
+	const tcp6 = await listenTcp(cleanup, '::1');
+	const udp4 = await bindUdp(cleanup, 'udp4', '127.0.0.1');
+	const udp6 = await bindUdp(cleanup, 'udp6', '::1');
+	const snapshot = readListeners();
+	for (const [protocol, port, family, address] of [
+		['tcp', tcp4.port, 4, '127.0.0.1'],
+		['tcp', tcp6.port, 6, '::1'],
+		['udp', udp4.port, 4, '127.0.0.1'],
+		['udp', udp6.port, 6, '::1'],
+	] as const) {
+		const listener = only(snapshot.listeners, protocol, port);
+		assert.equal(listener.family, family);
+		assert.equal(listener.address, address);
+		assert.equal(listener.state, protocol === 'tcp' ? 'LISTEN' : 'UNCONN');
+		assert.equal(listener.uid, 0);
+		assert.equal(listener.user, 'root');
+		assert.equal(listener.processesHidden, false);
+		assert.deepEqual(
+			listener.processes.map((holder) => [
+				holder.pid,
+				holder.name,
+				holder.command,
+				holder.user,
+			]),
+			[[process.pid, ownName, ownCommand, 'root']],
+		);
+		assert.ok(
+			Math.abs(
+				listener.processes[0]!.startedAtMs - (Date.now() - process.uptime() * 1000),
+			) < 5000,
+		);
+	}
+	assert.equal(snapshot.isRoot, true);
+});
+
+test('listeners of child processes, one of them another user', async () => {
+	const specs = [
+		{kind: 'tcp', host: '127.0.0.1'},
+		{kind: 'tcp', host: '::1'},
+		{kind: 'udp4', host: '127.0.0.1'},
+		{kind: 'udp6', host: '::1'},
+	] as const;
+	const root = await spawnListenerChild(cleanup, [...specs]);
+	const hasSetpriv = existsSync('/usr/bin/setpriv') || existsSync('/bin/setpriv');
+	const nobody = hasSetpriv
+		? await spawnListenerChild(cleanup, [{kind: 'tcp', host: '127.0.0.1'}], {
+				command: ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups'],
+			})
+		: undefined;
+	const snapshot = readListeners();
+	specs.forEach((spec, index) => {
+		const listener = only(
+			snapshot.listeners,
+			spec.kind === 'tcp' ? 'tcp' : 'udp',
+			root.ports[index]!,
+		);
+		assert.deepEqual(
+			listener.processes.map((holder) => holder.pid),
+			[root.child.pid],
+		);
+		assert.equal(listener.processes[0]!.name, 'node');
+		assert.match(listener.processes[0]!.command, /^\S*node -e .*net\.createServer/s);
+		assert.equal(listener.processes[0]!.user, 'root');
+	});
+	if (nobody) {
+		const listener = only(snapshot.listeners, 'tcp', nobody.ports[0]!);
+		assert.equal(listener.user, 'nobody');
+		assert.equal(listener.uid, 65534);
+		// setpriv execs node: same pid.
+		assert.deepEqual(
+			listener.processes.map((holder) => [holder.pid, holder.user]),
+			[[nobody.child.pid, 'nobody']],
+		);
+	}
+});
+
+test('a socket shared with a child (inherited fd) lists both holders', async () => {
+	const {server, port} = await listenTcp(cleanup, '127.0.0.1');
+	const reader = new ListenerReader();
+	assert.deepEqual(
+		only(reader.read().listeners, 'tcp', port).processes.map((holder) => holder.pid),
+		[process.pid],
+	);
+	const child = spawnHolder(cleanup, ['ignore', 'ignore', 'ignore', serverFd(server)]);
+	await once(child, 'spawn');
+	// The fd is in the child once it has started; read until it shows (bounded).
+	let pids: number[] = [];
+	for (let attempt = 0; attempt < 50; attempt++) {
+		pids = only(reader.read().listeners, 'tcp', port).processes.map(
+			(holder) => holder.pid,
+		);
+		if (pids.length === 2) break;
+		await new Promise((resolve) => setTimeout(resolve, 20));
+	}
+	assert.deepEqual(
+		pids,
+		[process.pid, child.pid!].sort((a, b) => a - b),
+	);
+	const json = listenerToJson(only(reader.read().listeners, 'tcp', port));
+	assert.equal(json.processes.length, 2);
+	assert.equal(json.pid, Math.min(process.pid, child.pid!));
+
+	await killAndWait(child);
+	assert.deepEqual(
+		only(reader.read().listeners, 'tcp', port).processes.map((holder) => holder.pid),
+		[process.pid],
+	);
+});
+
+test('a pre-forked server (python fork) lists parent and child', async (t) => {
+	const python = ['/usr/bin/python3', 'python3'].find(
+		(candidate) => candidate === 'python3' || existsSync(candidate),
+	)!;
+	const script = [
+		'import os, socket, sys, time',
+		's = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen()',
+		'child = os.fork()',
+		'if child == 0:',
+		'    time.sleep(600); sys.exit(0)',
+		'print(s.getsockname()[1], child, flush=True)',
+		'try:',
+		'    time.sleep(600)',
+		'finally:',
+		'    os.kill(child, 9)',
+	].join('\n');
+	const parent = spawn(python, ['-c', script], {stdio: ['ignore', 'pipe', 'inherit']});
+	const spawned = await Promise.race([
+		once(parent, 'spawn').then(() => true),
+		once(parent, 'error').then(() => false),
+	]);
+	if (!spawned) {
+		t.skip('python3 is not installed');
+		return;
+	}
+	let forked = 0;
+	cleanup.push(async () => {
+		if (forked) {
+			try {
+				process.kill(forked, 'SIGKILL');
+			} catch {
+				// Already gone.
+			}
+		}
+		await killAndWait(parent);
+	});
+	const [line] = (await once(parent.stdout!, 'data')) as [Buffer];
+	const [port, childPid] = line.toString().trim().split(' ').map(Number) as [
+		number,
+		number,
+	];
+	forked = childPid;
+	const listener = only(readListeners().listeners, 'tcp', port);
+	assert.deepEqual(
+		listener.processes.map((holder) => holder.pid),
+		[parent.pid!, childPid].sort((a, b) => a - b),
+	);
+	assert.ok(listener.processes.every((holder) => holder.command.includes('os.fork()')));
+});
+
+test('a process that exits between refreshes (and during them) does not break the reader', async () => {
+	const reader = new ListenerReader();
+	const {child, ports} = await spawnListenerChild(cleanup, [
+		{kind: 'tcp', host: '127.0.0.1'},
+	]);
+	assert.equal(
+		only(reader.read().listeners, 'tcp', ports[0]!).processes[0]?.pid,
+		child.pid,
+	);
+	await killAndWait(child);
+	assert.deepEqual(mine(reader.read().listeners, 'tcp', ports[0]!), []);
+
+	// Short-lived processes coming and going while refreshing: bounded churn.
+	const churn: Array<Promise<unknown>> = [];
+	for (let round = 0; round < 20; round++) {
+		const short = spawn('sh', ['-c', 'exit 0'], {stdio: 'ignore'});
+		churn.push(once(short, 'exit'));
+		reader.read();
+		readListeners();
+	}
+	await Promise.all(churn);
+	assert.ok(reader.read().listeners.length > 0);
+});
+
+test('steady-state reads reuse unchanged listener objects and skip the fd walk', async () => {
+	const {port} = await listenTcp(cleanup, '127.0.0.1');
+	const reader = new ListenerReader({fullWalkIntervalMs: 3_600_000});
+	const first = only(reader.read().listeners, 'tcp', port);
+	const walks = reader.stats.fullWalks;
+	const second = only(reader.read().listeners, 'tcp', port);
+	assert.equal(second, first);
+	assert.ok(reader.stats.fullWalks - walks <= 1);
+});
+
+test('the ss and /proc/net backends give the same listeners and owners', async () => {
+	const {port} = await listenTcp(cleanup, '::');
+	const udp = await bindUdp(cleanup, 'udp4', '127.0.0.1');
+	const shape = (listener: Listener) => [
+		listener.protocol,
+		listener.family,
+		listener.address,
+		listener.inode,
+		listener.processes.map((holder) => holder.pid),
+	];
+	const expected = [
+		shape(only(readListeners().listeners, 'tcp', port)),
+		shape(only(readListeners().listeners, 'udp', udp.port)),
+	];
+	for (const backend of ['netlink', 'ss', 'procnet'] as const) {
+		const listeners = new ListenerReader({backend}).read().listeners;
+		assert.deepEqual(
+			[shape(only(listeners, 'tcp', port)), shape(only(listeners, 'udp', udp.port))],
+			expected,
+			backend,
+		);
+	}
+});
+
+test('diffSnapshots: appeared and vanished by protocol, address, port and inode', async () => {
+	const reader = new ListenerReader();
+	const before = reader.read().listeners;
+	const {server, port} = await listenTcp(cleanup, '127.0.0.1');
+	const during = reader.read().listeners;
+	const diff = diffSnapshots(before, during);
+	assert.deepEqual(diff.appeared.filter((l) => l.port === port).length, 1);
+	assert.equal(diff.vanished.filter((l) => l.port === port).length, 0);
+	await new Promise((resolve) => server.close(resolve));
+	const afterClose = reader.read().listeners;
+	const closed = diffSnapshots(during, afterClose);
+	assert.equal(closed.vanished.filter((l) => l.port === port).length, 1);
+	assert.equal(closed.appeared.filter((l) => l.port === port).length, 0);
+	const same = diffSnapshots(afterClose, afterClose);
+	assert.deepEqual(same, {appeared: [], vanished: []});
+});
