@@ -110,9 +110,10 @@ export function unifiedDiff(
 		const slice = ops.slice(start, end + 1);
 		const oldCount = slice.filter((op) => op.kind !== '+').length;
 		const newCount = slice.filter((op) => op.kind !== '-').length;
-		// A hunk starting with an insertion (or removal) numbers from the line before it.
-		const first = slice[0]!;
-		out.push(`@@ -${first.oldLine},${oldCount} +${first.newLine},${newCount} @@`);
+		// A side with no lines in the hunk numbers it from the line before (GNU diff's rule).
+		const oldFirst = slice.find((op) => op.kind !== '+') ?? slice[0]!;
+		const newFirst = slice.find((op) => op.kind !== '-') ?? slice[0]!;
+		out.push(`@@ -${oldFirst.oldLine},${oldCount} +${newFirst.newLine},${newCount} @@`);
 		for (const op of slice) out.push(`${op.kind}${op.text}`);
 	}
 	return `${out.join('\n')}\n`;

@@ -87,7 +87,7 @@ export const mysqlAdapter: ConfigAdapter = {
 		return undefined;
 	},
 	unit(scan) {
-		if (!scan.entry?.endsWith('/etc/mysql/my.cnf')) return undefined;
+		if (scan.entry !== '/etc/mysql/my.cnf') return undefined;
 		return scan.files.some((file) => file.includes('mariadb'))
 			? 'mariadb.service'
 			: 'mysql.service';

@@ -222,7 +222,7 @@ export const nginxAdapter: ConfigAdapter & {
 	},
 	unit(scan) {
 		// A config elsewhere is some other nginx instance: only its cgroup can name its unit.
-		return scan.entry?.endsWith('/etc/nginx/nginx.conf') ? 'nginx.service' : undefined;
+		return scan.entry === '/etc/nginx/nginx.conf' ? 'nginx.service' : undefined;
 	},
 	restartHint(scan) {
 		if (!scan.entry) return undefined;

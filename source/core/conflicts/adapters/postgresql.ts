@@ -86,7 +86,7 @@ export const postgresqlAdapter: ConfigAdapter = {
 	},
 	unit(_scan, found) {
 		// Debian: /etc/postgresql/15/main/postgresql.conf is postgresql@15-main.service.
-		const cluster = /\/etc\/postgresql\/([^/]+)\/([^/]+)\//.exec(found.file);
+		const cluster = /^\/etc\/postgresql\/([^/]+)\/([^/]+)\//.exec(found.file);
 		return cluster ? `postgresql@${cluster[1]}-${cluster[2]}.service` : undefined;
 	},
 	restartHint(_scan, found) {

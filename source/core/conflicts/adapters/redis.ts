@@ -68,9 +68,7 @@ export const redisAdapter: ConfigAdapter = {
 		return undefined;
 	},
 	unit(scan) {
-		return scan.entry?.endsWith('/etc/redis/redis.conf')
-			? 'redis-server.service'
-			: undefined;
+		return scan.entry === '/etc/redis/redis.conf' ? 'redis-server.service' : undefined;
 	},
 	restartHint(scan) {
 		return `redis-server ${scan.entry ?? 'redis.conf'} (restart the running instance)`;

@@ -98,7 +98,7 @@ export const sshdAdapter: ConfigAdapter = {
 		return scan.entry ? ['sshd', '-t', '-f', scan.entry] : undefined;
 	},
 	unit(scan) {
-		return scan.entry?.endsWith('/etc/ssh/sshd_config') ? 'ssh.service' : undefined;
+		return scan.entry === '/etc/ssh/sshd_config' ? 'ssh.service' : undefined;
 	},
 	restartHint() {
 		return 'systemctl restart ssh.service (with socket activation: systemctl daemon-reload && systemctl restart ssh.socket)';
