@@ -1,5 +1,74 @@
-// Placeholder until the list screen lands (issue 2); replaced by the real command.
-import {PortuiError} from '../core/errors.js';
-export async function run(_argv: string[]): Promise<number> {
-	throw new PortuiError('the UI is not built yet');
+/**
+ * `portui` with no subcommand: the full-screen list of listening sockets. When
+ * stdout or stdin is not a terminal (`portui | cat`, cron, CI) it prints the
+ * `list` table instead, with the same protocol filter. The UI is imported
+ * only when it will run.
+ */
+import process from 'node:process';
+import {UsageError} from '../core/errors.js';
+import {parseCommand} from './flags.js';
+
+const help = `
+Usage
+  $ portui [options]
+  $ portui <command> [options]
+
+Shows every listening TCP and UDP socket full screen, refreshed in place.
+Keys: arrows or j/k move, s/S sort, / filter, t TCP/UDP, p pause, r refresh,
+? help, q quit. When stdout is not a terminal, prints the list table instead.
+
+Options
+  --interval SECONDS  Refresh interval (default 1; decimals allowed, 0.1-3600)
+  --tcp               Start showing TCP only
+  --udp               Start showing UDP only
+
+Commands
+  list                Print the listening sockets (table or --json)
+`;
+
+export const MIN_INTERVAL_S = 0.1;
+export const MAX_INTERVAL_S = 3600;
+
+/** Parses `--interval` seconds into milliseconds, or throws a UsageError. */
+export function parseInterval(value: string | undefined): number {
+	if (value === undefined) return 1000;
+	const text = value.trim();
+	if (!/^(\d+(\.\d*)?|\.\d+)$/.test(text)) {
+		throw new UsageError(`--interval: "${value}" is not a number of seconds`);
+	}
+	const seconds = Number(text);
+	if (seconds < MIN_INTERVAL_S || seconds > MAX_INTERVAL_S) {
+		throw new UsageError(
+			`--interval: ${value} is out of range ${MIN_INTERVAL_S}-${MAX_INTERVAL_S} seconds`,
+		);
+	}
+	return Math.round(seconds * 1000);
+}
+
+export async function run(argv: string[]): Promise<number> {
+	const cli = parseCommand({
+		name: '',
+		help,
+		argv,
+		// flags.ts's AnyFlags resolves to never for now (as in list.ts): typed where read.
+		flags: {
+			interval: {type: 'string' as const},
+			tcp: {type: 'boolean' as const},
+			udp: {type: 'boolean' as const},
+		} as never,
+	});
+	const flags = cli.flags as Record<string, unknown>;
+	// meow only honours --help and --version when they come alone.
+	if (flags.help) cli.showHelp(0);
+	if (flags.version) cli.showVersion();
+	const intervalMs = parseInterval(flags.interval as string | undefined);
+	const tcp = Boolean(flags.tcp);
+	const udp = Boolean(flags.udp);
+
+	if (!process.stdout.isTTY || !process.stdin.isTTY) {
+		const list = await import('./list.js');
+		return list.run([...(tcp ? ['--tcp'] : []), ...(udp ? ['--udp'] : [])]);
+	}
+	const {runListUi} = await import('../ui/main.js');
+	return runListUi({intervalMs, mode: tcp === udp ? 'all' : tcp ? 'tcp' : 'udp'});
 }
