@@ -277,6 +277,8 @@ export type ApplyOptions = {
 	checkCommand?: string[] | null;
 	/** How long to wait for the service on its new port. Default 10 s. */
 	verifyTimeoutMs?: number;
+	/** Makes systemd read changed unit files (default `systemctl daemon-reload`). */
+	daemonReload?: () => Promise<void>;
 	/** Listener source for verification (tests). */
 	readListeners?: () => Listener[];
 	/** Audit log file, or false for none. Default `auditLogPath()`. */
@@ -395,7 +397,7 @@ export async function applyReconfigure(
 
 	const mode = options.restart ?? {kind: 'auto'};
 	step('restart');
-	outcome.restart = await restartService(plan, mode, options.serviceManager);
+	outcome.restart = await restartService(plan, mode, options);
 	const files = plan.changes.map((change) => change.file).join(', ');
 	if (outcome.restart.how === 'none' || outcome.restart.how === 'caller') {
 		outcome.ok = true;
@@ -431,8 +433,9 @@ export async function applyReconfigure(
 async function restartService(
 	plan: ReconfigurePlan,
 	mode: RestartMode,
-	manager: ServiceManager | undefined,
+	options: ApplyOptions,
 ): Promise<RestartOutcome> {
+	const manager = options.serviceManager;
 	if (mode.kind === 'none') return {how: 'none', ok: true};
 	if (mode.kind === 'caller') return {how: 'caller', ok: true};
 	if (mode.kind === 'command') {
@@ -455,7 +458,7 @@ async function restartService(
 			try {
 				if (plan.adapter === 'systemd') {
 					// A changed unit file is only read again after a daemon-reload.
-					await execa('systemctl', ['daemon-reload'], {stdin: 'ignore'});
+					await (options.daemonReload ?? defaultDaemonReload)();
 				}
 				await manager.restart(plan.unit);
 				return {how: 'systemd', unit: plan.unit, ok: true};
@@ -474,6 +477,10 @@ async function restartService(
 		ok: false,
 		...(plan.restartHint ? {command: plan.restartHint} : {}),
 	};
+}
+
+async function defaultDaemonReload(): Promise<void> {
+	await execa('systemctl', ['daemon-reload'], {stdin: 'ignore'});
 }
 
 /**

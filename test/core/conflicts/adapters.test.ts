@@ -421,7 +421,7 @@ describe('shared pieces', () => {
 			'a\n\tlisten [::]:8080 default_server;\n',
 		);
 		assert.throws(
-			() => rewriteDeclaration(text, {...target, port: 81}),
+			() => rewriteDeclaration(text, {...target, port: 81}, 8080),
 			/no longer sets port 81/,
 		);
 	});
@@ -452,4 +452,21 @@ describe('shared pieces', () => {
 			),
 		);
 	});
+});
+
+test('adapterForFile does not read hints into temp dir names', () => {
+	assert.equal(
+		adapterForFile('/tmp/portui-nginx-x/etc/apache2/apache2.conf', '')?.name,
+		'apache',
+	);
+	assert.equal(
+		adapterForFile('/tmp/portui-apache-x/etc/nginx/nginx.conf', '')?.name,
+		'nginx',
+	);
+	assert.equal(adapterForFile('/etc/nginx/sites-enabled/default', '')?.name, 'nginx');
+	assert.equal(
+		adapterForFile('/etc/apache2/sites-enabled/000-default.conf', '')?.name,
+		'apache',
+	);
+	assert.equal(adapterForFile('/etc/ssh/sshd_config.d/port.conf', '')?.name, 'sshd');
 });

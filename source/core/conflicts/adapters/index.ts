@@ -32,14 +32,18 @@ export function adapterNamed(name: AdapterName): ConfigAdapter {
  * matches any `PORT=` line, so it is asked last.
  */
 export function adapterForFile(file: string, text: string): ConfigAdapter | undefined {
+	// Names and directory names only: a temp dir called portui-nginx-x is not a hint.
 	const byName: Array<[RegExp, AdapterName]> = [
-		[/sshd_config/, 'sshd'],
-		[/nginx/, 'nginx'],
-		[/apache|httpd|ports\.conf$/, 'apache'],
-		[/redis[^/]*\.conf$/, 'redis'],
-		[/postgresql[^/]*\.conf$/, 'postgresql'],
-		[/my\.cnf$|\.cnf$/, 'mysql'],
-		[/(docker-)?compose[^/]*\.ya?ml$/, 'compose'],
+		[/(^|\/)sshd_config(\.d\/[^/]+)?$/, 'sshd'],
+		[
+			/(^|\/)nginx[^/]*\.conf$|\/nginx\/[^/]+$|\/nginx\/(sites|conf)[^/]*\/[^/]+$/,
+			'nginx',
+		],
+		[/(^|\/)(apache2|httpd|ports)\.conf$|\/(apache2|httpd)\/.*[^/]$/, 'apache'],
+		[/(^|\/)redis[^/]*\.conf$/, 'redis'],
+		[/(^|\/)postgresql[^/]*\.conf$/, 'postgresql'],
+		[/\.cnf$/, 'mysql'],
+		[/(^|\/)(docker-)?compose[^/]*\.ya?ml$/, 'compose'],
 		[/\.(service|socket)$|\.(service|socket)\.d\/[^/]+\.conf$/, 'systemd'],
 		[/(^|\/)\.env[^/]*$|\.env$/, 'env'],
 	];
