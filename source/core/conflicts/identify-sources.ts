@@ -5,6 +5,8 @@
  * for declarations. Each part can be replaced (tests point declarations at a
  * temp dir).
  */
+import {existsSync} from 'node:fs';
+import path from 'node:path';
 import {readCgroup} from '../processes/cgroup.js';
 import {readProcessDetails} from '../processes/details.js';
 import {readSocketRecords} from '../sockets/kernel.js';
@@ -12,6 +14,8 @@ import {readListeners} from '../sockets/reader.js';
 import {serviceName} from '../sockets/services.js';
 import type {DeclaredPort, IdentifySources, ProcessFacts} from './identify.js';
 import {systemdUnitLog} from './unit-contenders.js';
+import {adapterNamed} from './adapters/index.js';
+import {findPortSources, type PortSource} from './reconfigure.js';
 
 /** Facts about one process from the processes core; undefined once it has gone. */
 export function readProcessFacts(pid: number): ProcessFacts | undefined {
@@ -53,6 +57,70 @@ export function countConnections(port: number, protocol: 'tcp' | 'udp'): number 
 	).length;
 }
 
+function toDeclared(source: PortSource): DeclaredPort[] {
+	const adapter = adapterNamed(source.adapter);
+	return source.declarations.map((found) => {
+		let unit: string | undefined;
+		try {
+			unit = adapter.unit(source.scan, found);
+		} catch {
+			unit = undefined;
+		}
+		return {
+			adapter: source.adapter,
+			title: source.title,
+			processNames: adapter.processNames,
+			...(unit ? {unit} : {}),
+			file: found.file,
+			line: found.line,
+			port: found.port,
+			protocol: found.protocol,
+			context: found.context,
+			...(found.scope ? {scope: found.scope} : {}),
+		};
+	});
+}
+
+/**
+ * Declarations of a port: every adapter's default locations (under `root`),
+ * the extra files, and a `.env` in each holder's working directory.
+ */
+export function configDeclarations(
+	options: {root?: string; configFiles?: string[]} = {},
+): IdentifySources['declarations'] {
+	return async (port, protocol, hints) => {
+		const found: DeclaredPort[] = [];
+		const seen = new Set<string>();
+		const add = (sources: PortSource[]) => {
+			for (const declared of sources.flatMap(toDeclared)) {
+				const key = `${declared.file}:${declared.line}:${declared.port}`;
+				if (declared.protocol !== protocol || seen.has(key)) continue;
+				seen.add(key);
+				found.push(declared);
+			}
+		};
+		try {
+			add(findPortSources(port, options.root ? {root: options.root} : {}));
+		} catch {
+			// An unreadable config tree hides its declarations, nothing more.
+		}
+		const files = [
+			...(options.configFiles ?? []),
+			...hints.cwds
+				.map((cwd) => path.join(cwd, '.env'))
+				.filter((file) => existsSync(file)),
+		];
+		for (const file of files) {
+			try {
+				add(findPortSources(port, {file}));
+			} catch {
+				// Not a config portui knows, or unreadable: skipped.
+			}
+		}
+		return found;
+	};
+}
+
 export type SourceOverrides = Partial<IdentifySources>;
 
 /** The real sources, with any part overridden. */
@@ -63,7 +131,7 @@ export function systemSources(overrides: SourceOverrides = {}): IdentifySources 
 		processFacts: readProcessFacts,
 		connections: countConnections,
 		units: systemdUnitLog,
-		declarations: async (): Promise<DeclaredPort[]> => [],
+		declarations: configDeclarations(),
 		...overrides,
 	};
 }

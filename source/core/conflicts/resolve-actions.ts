@@ -77,7 +77,7 @@ export type ActionOutcome = {
 	changes: Change[];
 	/** The port freed (or now held only by the winner) after the action. */
 	portFree: boolean;
-	/** Processes still alive after SIGTERM and the countdown: the flow offers SIGKILL. */
+	/** Processes still holding the port at the end (SIGKILL declined, or refused). */
 	survivors: Array<{pid: number; name: string}>;
 	/** Things the user must still do by hand (restart a non-unit process, open the firewall). */
 	todo: string[];
@@ -87,6 +87,10 @@ export type ActionOutcome = {
 export type RunOptions = {
 	onProgress: (event: ProgressEvent) => void;
 	signal: AbortSignal;
+	/** Asked when processes outlive SIGTERM and the countdown; true sends SIGKILL. */
+	confirmKill: (survivors: Array<{pid: number; name: string}>) => Promise<boolean>;
+	/** Pids the user typed to allow acting on ancestors of this session. */
+	confirmedPids: number[];
 };
 
 export interface ConflictActions {
@@ -98,12 +102,18 @@ export interface ConflictActions {
 		identification: Identification,
 	): Promise<ActionPreview>;
 	run(preview: ActionPreview, options: RunOptions): Promise<ActionOutcome>;
-	/** SIGKILL for the survivors of a terminate. */
-	forceKill(
-		preview: TerminatePreview,
-		survivors: Array<{pid: number; name: string}>,
-		options: RunOptions,
-	): Promise<ActionOutcome>;
-	/** Appends the outcome to the audit log; returns the log's path, undefined when it could not be written. */
-	audit(port: number, outcome: ActionOutcome): Promise<string | undefined>;
+	/**
+	 * Appends the flow's summary (who kept the port, what was done to whom) to
+	 * the audit log, beside the per-action lines terminate and reconfigure
+	 * write; returns the log's path, undefined when it could not be written.
+	 */
+	audit(summary: ResolveSummary): Promise<string | undefined>;
 }
+
+export type ResolveSummary = {
+	port: number;
+	protocol: 'tcp' | 'udp';
+	winner?: string;
+	target: string;
+	outcome: ActionOutcome;
+};
