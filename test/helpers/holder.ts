@@ -102,3 +102,13 @@ export async function startTarget(): Promise<{
 		},
 	};
 }
+
+/** A loopback TCP port nothing listens on right now (bound, then released). */
+export async function freeLoopbackPort(): Promise<number> {
+	const server = createServer();
+	server.listen(0, '127.0.0.1');
+	await once(server, 'listening');
+	const address = server.address();
+	await new Promise<void>((resolve) => server.close(() => resolve()));
+	return typeof address === 'object' && address ? address.port : 0;
+}

@@ -35,6 +35,8 @@ import {sessionAncestors} from '../../../source/core/processes/session.js';
 import type {ContainerCli} from '../../../source/core/processes/containers.js';
 import type {ServiceManager} from '../../../source/core/processes/systemd.js';
 import {ProcessGoneError} from '../../../source/core/errors.js';
+import type {Listener} from '../../../source/core/sockets/listener.js';
+import {formatWhoText} from '../../../source/format/who-text.js';
 import {
 	isKernelThread,
 	readProcessStat,
@@ -341,4 +343,49 @@ test('managers: systemd facts drive the restart warning; docker-proxy names its 
 	const anonymous = await readManagerFacts(inContainer, offline);
 	assert.equal(anonymous.container?.name, null);
 	assert.equal(anonymous.container?.unavailable, 'docker is not available');
+});
+
+test('who: a holder that exited (or whose pid was reused) while being read is reported, not a crash', async () => {
+	const self = readProcessDetails(process.pid);
+	const listener: Listener = {
+		protocol: 'tcp',
+		family: 4,
+		address: '127.0.0.1',
+		port: 65001,
+		state: 'LISTEN',
+		inode: 1,
+		uid: 0,
+		user: 'root',
+		processes: [
+			{
+				pid: process.pid,
+				name: self.name,
+				command: self.command,
+				uid: 0,
+				user: 'root',
+				// Another start time: this pid now belongs to a different process.
+				startTicks: self.startTicks - 1,
+				startedAtMs: 0,
+			},
+		],
+		processesHidden: false,
+	};
+	const result = await whoPort(65001, {
+		...offline,
+		snapshot: {
+			listeners: [listener],
+			takenAtMs: Date.now(),
+			isRoot: true,
+			hiddenCount: 0,
+		},
+	});
+	assert.deepEqual(result.processes, []);
+	assert.deepEqual(result.gone, [{pid: process.pid, name: self.name}]);
+	assert.match(
+		formatWhoText(result),
+		new RegExp(
+			`${self.name} \\(pid ${process.pid}\\) exited while portui was reading it`,
+		),
+	);
+	assert.equal(whoToJson(result).listeners.length, 1);
 });
