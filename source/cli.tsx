@@ -13,6 +13,7 @@ type Command = {run: (argv: string[]) => Promise<number>};
 // Each subcommand lives in source/commands/NAME.ts and exports run(argv) → exit code.
 const commands: Record<string, () => Promise<Command>> = {
 	list: async () => import('./commands/list.js'),
+	scan: async () => import('./commands/scan.js'),
 	who: async () => import('./commands/who.js'),
 	move: async () => import('./commands/move.js'),
 	free: async () => import('./commands/free.js'),
