@@ -136,6 +136,8 @@ describe('nginx', () => {
 			'nginx',
 			'-t',
 			'-q',
+			'-e',
+			'stderr',
 			'-c',
 			result.entry,
 			'-p',

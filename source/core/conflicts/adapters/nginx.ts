@@ -179,7 +179,9 @@ export function runningNginxPrefix(
 		} catch {
 			continue;
 		}
-		if (!argv[0]?.includes('nginx')) continue;
+		// nginx rewrites its title ("nginx: master process nginx -c …"): one string, spaces inside.
+		if (argv.filter(Boolean).length === 1) argv = argv[0]!.split(/\s+/);
+		if (!argv.some((word) => word.includes('nginx'))) continue;
 		const config = argv[argv.indexOf('-c') + 1];
 		const prefixIndex = argv.indexOf('-p');
 		if (
@@ -218,7 +220,18 @@ export const nginxAdapter: ConfigAdapter & {
 	},
 	checkCommand(scan, options) {
 		if (!scan.entry) return undefined;
-		return ['nginx', '-t', '-q', '-c', scan.entry, '-p', prefixFor(scan.entry, options)];
+		// -e stderr (nginx ≥ 1.19.5): errors come back to portui instead of going to a log file.
+		return [
+			'nginx',
+			'-t',
+			'-q',
+			'-e',
+			'stderr',
+			'-c',
+			scan.entry,
+			'-p',
+			prefixFor(scan.entry, options),
+		];
 	},
 	unit(scan) {
 		// A config elsewhere is some other nginx instance: only its cgroup can name its unit.

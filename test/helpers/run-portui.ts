@@ -1,0 +1,24 @@
+/** Runs the built CLI (dist/cli.js) as CI does: no stdin, CI=true. */
+import {spawnSync} from 'node:child_process';
+import path from 'node:path';
+import process from 'node:process';
+
+export const cliPath = path.resolve('dist/cli.js');
+
+export type CliResult = {status: number | null; stdout: string; stderr: string};
+
+export function runPortui(
+	args: string[],
+	options: {env?: NodeJS.ProcessEnv; user?: 'nobody'; timeoutMs?: number} = {},
+): CliResult {
+	const command = options.user
+		? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', process.execPath]
+		: [process.execPath];
+	const result = spawnSync(command[0]!, [...command.slice(1), cliPath, ...args], {
+		encoding: 'utf8',
+		stdio: ['ignore', 'pipe', 'pipe'],
+		env: {...process.env, CI: 'true', ...options.env},
+		timeout: options.timeoutMs ?? 60_000,
+	});
+	return {status: result.status, stdout: result.stdout, stderr: result.stderr};
+}
