@@ -19,6 +19,8 @@ export type ColumnSpec<Id extends string = string> = {
 	grow?: boolean;
 	/** Columns with a drop rank go first when the width runs out, lowest rank first; others stay. */
 	drop?: number;
+	/** Keeps its content width until no column can be dropped (a cut address misleads more than a cut name). */
+	rigid?: boolean;
 };
 
 export type ColumnLayout<Id extends string = string> = {
@@ -33,9 +35,10 @@ export const GUTTER = 1;
 
 /**
  * Fits columns into `width`. Each column wants its content width (clamped to
- * min..max). When that does not fit: first the wide columns give up their
- * slack down to their minimum, widest first; then droppable columns go, lowest
- * rank first; the grow column gets the rest. The result never exceeds `width`.
+ * min..max). When that does not fit: first the columns give up some of their
+ * width, widest slack first; then droppable columns go, lowest rank first;
+ * then the rest shrink to their minimum. The grow column gets what is left.
+ * The result never exceeds `width`.
  */
 export function layoutColumns<Id extends string>(
 	specs: Array<ColumnSpec<Id>>,
@@ -50,35 +53,42 @@ export function layoutColumns<Id extends string>(
 			return clamp(content, spec.min, spec.max);
 		});
 		const used = sum(wants) + GUTTER * Math.max(0, active.length - 1);
-		let over = used - width;
-		if (over > 0) over = shrink(active, wants, over);
-		if (over <= 0) {
-			const spare = -over;
-			return active.map((spec, index) => ({
-				id: spec.id,
-				header: spec.header,
-				align: spec.align ?? 'left',
-				width: wants[index]! + (spec.grow ? spare : 0),
-			}));
-		}
+		// First each column gives up to a quarter of its width; only when that is not
+		// enough does a column go; only when none can go do columns shrink to their minimum.
+		const soft = active.map((spec, index) =>
+			spec.rigid ? wants[index]! : Math.max(spec.min, Math.ceil(wants[index]! * 0.75)),
+		);
+		let over = shrink(wants, soft, used - width);
 		const droppable = active.filter((spec) => spec.drop !== undefined);
-		if (droppable.length === 0) return clip(active, wants, width);
-		const victim = droppable.reduce((a, b) => (b.drop! < a.drop! ? b : a));
-		active = active.filter((spec) => spec !== victim);
+		if (over > 0 && droppable.length > 0) {
+			const victim = droppable.reduce((a, b) => (b.drop! < a.drop! ? b : a));
+			active = active.filter((spec) => spec !== victim);
+			continue;
+		}
+		if (over > 0) {
+			over = shrink(
+				wants,
+				active.map((spec) => spec.min),
+				over,
+			);
+		}
+		if (over > 0) return clip(active, wants, width);
+		return active.map((spec, index) => ({
+			id: spec.id,
+			header: spec.header,
+			align: spec.align ?? 'left',
+			width: wants[index]! + (spec.grow ? -over : 0),
+		}));
 	}
 }
 
-/** Takes up to `over` cells from columns wider than their minimum, widest first. Returns what is still over. */
-function shrink<Id extends string>(
-	specs: Array<ColumnSpec<Id>>,
-	wants: number[],
-	over: number,
-): number {
+/** Takes up to `over` cells from columns wider than their floor, widest slack first. Returns what is still over. */
+function shrink(wants: number[], floors: number[], over: number): number {
 	while (over > 0) {
 		let widest = -1;
-		for (let index = 0; index < specs.length; index++) {
-			const slack = wants[index]! - specs[index]!.min;
-			if (slack > 0 && (widest < 0 || slack > wants[widest]! - specs[widest]!.min))
+		for (let index = 0; index < wants.length; index++) {
+			const slack = wants[index]! - floors[index]!;
+			if (slack > 0 && (widest < 0 || slack > wants[widest]! - floors[widest]!))
 				widest = index;
 		}
 		if (widest < 0) break;
@@ -139,7 +149,7 @@ export type ListColumn =
  */
 export const listColumnSpecs: Array<ColumnSpec<ListColumn>> = [
 	{id: 'protocol', header: 'PROTO', min: 5, max: 5},
-	{id: 'address', header: 'ADDRESS', min: 9, max: 28},
+	{id: 'address', header: 'ADDRESS', min: 9, max: 28, rigid: true},
 	{id: 'port', header: 'PORT', align: 'right', min: 5, max: 5},
 	{id: 'service', header: 'SERVICE', min: 7, max: 14, drop: 2},
 	{id: 'pid', header: 'PID', align: 'right', min: 7, max: 10},
