@@ -15,6 +15,7 @@ const commands: Record<string, () => Promise<Command>> = {
 	list: async () => import('./commands/list.js'),
 	scan: async () => import('./commands/scan.js'),
 	who: async () => import('./commands/who.js'),
+	kill: async () => import('./commands/kill.js'),
 	move: async () => import('./commands/move.js'),
 	free: async () => import('./commands/free.js'),
 };

@@ -15,6 +15,7 @@ import {
 } from '../processes/containers.js';
 import {readProcessStat} from '../processes/identity.js';
 import {systemctlManager, type ServiceManager} from '../processes/systemd.js';
+import {readSocketRecords} from '../sockets/kernel.js';
 import {socketInodesOf} from '../sockets/owners.js';
 import {readListeners} from '../sockets/reader.js';
 import {appendAuditEntry} from './audit-log.js';
@@ -101,6 +102,12 @@ export function recordAction(action: TerminateAction): void {
 export function defaultTerminateSystem(): TerminateSystem {
 	return {
 		readListeners: () => readListeners(),
+		readSockets: () =>
+			readSocketRecords({listening: true}).map((record) => ({
+				protocol: record.protocol,
+				port: record.localPort,
+				inode: record.inode,
+			})),
 		socketInodesOf: (pid) => socketInodesOf(pid),
 		readProcessStat: (pid) => readProcessStat(pid),
 		readCgroup: (pid) => readCgroup(pid),

@@ -67,6 +67,8 @@ const ENGINE_UNITS = new Set([
  */
 export type TerminateSystem = {
 	readListeners(): ListenerSnapshot;
+	/** The kernel's listening sockets alone, without holders: cheap enough to poll. */
+	readSockets(): Array<{protocol: Protocol; port: number; inode: number}>;
 	/** Inodes of the sockets a process holds; throws ProcessGoneError / PermissionError. */
 	socketInodesOf(pid: number): Set<number>;
 	/** /proc/PID/stat; throws ProcessGoneError when the process is gone. */
@@ -223,7 +225,8 @@ function portLabel(port: number, protocols: Protocol[]): string {
 }
 
 function holderLabel(holder: PlannedHolder): string {
-	const command = holder.command || holder.name;
+	// Command lines may hold newlines (node -e scripts): one line per holder.
+	const command = (holder.command || holder.name).replace(/\s+/g, ' ').trim();
 	return `${holder.pid} (${command.length > 60 ? `${command.slice(0, 59)}…` : command}, ${holder.user})`;
 }
 
@@ -605,6 +608,7 @@ export async function* executeTermination(
 	const confirmed = [...(options.confirmedPids ?? [])];
 	const actions: TerminateAction[] = [];
 	let signalled = false;
+	let leftRunning = false;
 
 	const act = (fields: Omit<TerminateAction, 'atMs' | 'port'>): TerminateEvent => {
 		const action: TerminateAction = {atMs: system.now(), port: plan.port, ...fields};
@@ -623,9 +627,14 @@ export async function* executeTermination(
 		aborted: boolean,
 	): AsyncGenerator<TerminateEvent, TerminateResult> {
 		if (aborted) yield {type: 'aborted', signalled};
-		const remaining = aborted
-			? listenersOn(system, plan)
-			: yield* verify(system, plan, options.verifyTimeoutMs ?? 3000);
+		// Waiting for the port only makes sense when something was stopped and nothing is known to hold on.
+		const expectFree =
+			!aborted && !leftRunning && actions.some((action) => action.outcome === 'done');
+		const remaining = yield* verify(
+			system,
+			plan,
+			expectFree ? (options.verifyTimeoutMs ?? 3000) : 0,
+		);
 		const result: TerminateResult = {
 			port: plan.port,
 			free: remaining.length === 0,
@@ -827,6 +836,7 @@ export async function* executeTermination(
 				options.force === true ||
 				(options.confirmKill ? await options.confirmKill(holding) : false);
 			yield {type: 'survivors', pids: holding.map((holder) => holder.pid), willKill};
+			leftRunning = !willKill;
 			if (abortSignal?.aborted) return yield* finish(true);
 			if (willKill) {
 				const killed = yield* sendTo(holding, 'SIGKILL');
@@ -837,16 +847,18 @@ export async function* executeTermination(
 	return yield* finish(false);
 }
 
-function listenersOn(system: TerminateSystem, plan: TerminatePlan): Listener[] {
-	return system
-		.readListeners()
-		.listeners.filter(
-			(listener) =>
-				listener.port === plan.port && plan.protocols.includes(listener.protocol),
-		);
+function onPort(
+	plan: TerminatePlan,
+): (socket: {protocol: Protocol; port: number}) => boolean {
+	return (socket) =>
+		socket.port === plan.port && plan.protocols.includes(socket.protocol);
 }
 
-/** Bounded poll until nothing listens on the port; returns what is left. */
+/**
+ * Bounded poll until nothing listens on the port; returns what is left. Polls
+ * the kernel's socket list alone (cheap), and reads holders once at the end
+ * only when something is left.
+ */
 async function* verify(
 	system: TerminateSystem,
 	plan: TerminatePlan,
@@ -854,11 +866,11 @@ async function* verify(
 ): AsyncGenerator<TerminateEvent, Listener[]> {
 	yield {type: 'verifying', port: plan.port};
 	const deadline = system.now() + timeoutMs;
-	for (;;) {
-		const remaining = listenersOn(system, plan);
-		if (remaining.length === 0 || system.now() >= deadline) return remaining;
+	const matches = onPort(plan);
+	while (system.readSockets().some(matches) && system.now() < deadline) {
 		await sleep(POLL_MS, undefined);
 	}
+	return system.readListeners().listeners.filter(matches);
 }
 
 /** Runs plan + execution to completion, collecting events (for scripts and tests). */

@@ -311,6 +311,7 @@ function fakeHolder(pid: number): Partial<TerminateSystem> {
 			hiddenCount: 0,
 		}),
 		socketInodesOf: () => new Set([424242]),
+		readSockets: () => [{protocol: 'tcp', port: 1, inode: 424242}],
 	});
 }
 
@@ -342,6 +343,7 @@ test('PID 1 and kernel threads are refused and never signalled', async () => {
 		);
 		assert.deepEqual(signalled, []);
 		assert.equal(result.actions[0]!.outcome, 'refused');
+		assert.equal(result.free, false);
 	}
 });
 
