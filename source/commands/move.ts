@@ -109,6 +109,7 @@ function outcomeJson(outcome: ReconfigureOutcome) {
 		rolledBack: outcome.rolledBack,
 		restart: outcome.restart ?? null,
 		verify: outcome.verify ?? null,
+		firewall: outcome.firewall ?? null,
 		ok: outcome.ok,
 		summary: outcome.summary,
 		auditLog: outcome.auditLog ?? null,
@@ -208,6 +209,11 @@ export async function run(argv: string[]): Promise<number> {
 		}
 		if (outcome.check && !outcome.check.ok && outcome.check.output) {
 			process.stderr.write(`${outcome.check.output}\n`);
+		}
+		if (outcome.firewall) {
+			out.write(
+				`firewall: ufw is active; to open the new port run: ${outcome.firewall}\n`,
+			);
 		}
 		(outcome.ok ? out : process.stderr).write(
 			`${outcome.ok ? '' : 'portui: '}${outcome.summary}\n`,

@@ -31,6 +31,7 @@ import {
 	type AtomicWriteResult,
 } from './atomic-write.js';
 import {unifiedDiff} from './diff.js';
+import {firewallSuggestion} from './firewall.js';
 import {declaredPorts, findFreePort, portsAfter} from './free-port.js';
 
 /** One service's config tree that declares the port. */
@@ -118,6 +119,29 @@ export function findPortSources(port: number, options: FindOptions = {}): PortSo
 		}
 	}
 	return sources;
+}
+
+/**
+ * Every known config declaration of PORT, with the facts the identify step
+ * shows (service title, process names, usual unit): the shape of
+ * `DeclaredPort` in identify.ts. Unreadable configs are skipped.
+ */
+export function declarationsOfPort(
+	port: number,
+	options: FindOptions = {},
+): Array<PortDeclaration & {title: string; processNames: string[]; unit?: string}> {
+	return findPortSources(port, options).flatMap((source) => {
+		const adapter = adapterNamed(source.adapter);
+		return source.declarations.map((found) => {
+			const unit = adapter.unit(source.scan, found);
+			return {
+				...found,
+				title: source.title,
+				processNames: adapter.processNames,
+				...(unit ? {unit} : {}),
+			};
+		});
+	});
 }
 
 export type PlanOptions = FindOptions & {
@@ -281,6 +305,8 @@ export type ApplyOptions = {
 	daemonReload?: () => Promise<void>;
 	/** Listener source for verification (tests). */
 	readListeners?: () => Listener[];
+	/** The ufw binary to ask for a firewall suggestion, or false to skip it. Default `ufw`. */
+	ufw?: string | false;
 	/** Audit log file, or false for none. Default `auditLogPath()`. */
 	auditLog?: string | false;
 	now?: Date;
@@ -322,6 +348,8 @@ export type ReconfigureOutcome = {
 	ok: boolean;
 	/** One line on what happened, for the CLI and the UI's status line. */
 	summary: string;
+	/** A firewall command to show (never run) when ufw is active and does not allow the new port. */
+	firewall?: string;
 	auditLog?: string;
 };
 
@@ -424,6 +452,17 @@ export async function applyReconfigure(
 			: !outcome.verify.newPortListening
 				? `${plan.title} is not listening on ${plan.to} after the restart`
 				: `${plan.title} listens on ${plan.to} but still holds ${plan.from}`;
+	}
+	const loopbackOnly = plan.declarations.every((found) =>
+		/^(127\.|\[?::1\]?$|localhost$)/.test(found.address ?? ''),
+	);
+	if (options.ufw !== false && !loopbackOnly) {
+		const suggestion = await firewallSuggestion(
+			plan.to,
+			plan.protocol,
+			options.ufw ?? 'ufw',
+		);
+		if (suggestion) outcome.firewall = suggestion;
 	}
 	step('done');
 	audit(outcome, options);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import {
+	chmodSync,
 	cpSync,
 	mkdtempSync,
 	readdirSync,
@@ -7,6 +8,7 @@ import {
 	rmSync,
 	statSync,
 	unlinkSync,
+	writeFileSync,
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +16,7 @@ import process from 'node:process';
 import {after, describe, test} from 'node:test';
 import {
 	applyReconfigure,
+	declarationsOfPort,
 	planReconfigure,
 	verifyMove,
 } from '../../../source/core/conflicts/reconfigure.js';
@@ -434,3 +437,61 @@ describe('verifyMove against real sockets', () => {
 // Keep the state dir helper from writing into the real home if a test forgets auditLog.
 process.env.XDG_STATE_HOME = mkdtempSync(path.join(os.tmpdir(), 'portui-state-'));
 after(() => rmSync(process.env.XDG_STATE_HOME!, {recursive: true, force: true}));
+
+test('ufw active: the outcome carries the allow command (shown, not run) unless the port is loopback-only', async () => {
+	const dir = mkdtempSync(path.join(os.tmpdir(), 'portui-ufw-'));
+	roots.push(dir);
+	const ufw = path.join(dir, 'ufw');
+	writeFileSync(ufw, '#!/bin/sh\necho "Status: active"\n');
+	chmodSync(ufw, 0o755);
+	const redis = fixture('redis');
+	const open = await applyReconfigure(
+		planReconfigure({port: 6379, to: 6390, root: redis, ...none}),
+		{
+			restart: {kind: 'none'},
+			auditLog: false,
+			ufw,
+		},
+	);
+	assert.equal(open.firewall, 'ufw allow 6390/tcp');
+	const nginx = fixture('nginx');
+	const loopback = await applyReconfigure(
+		planReconfigure({port: 8080, to: 8090, root: nginx, ...none}),
+		{
+			restart: {kind: 'none'},
+			checkCommand: null,
+			auditLog: false,
+			ufw,
+		},
+	);
+	assert.equal(
+		loopback.firewall,
+		undefined,
+		'listen 127.0.0.1:8080 needs no firewall rule',
+	);
+});
+
+test('declarationsOfPort: what the identify step shows for a port', () => {
+	const root = fixture('systemd');
+	const found = declarationsOfPort(3001, {root});
+	assert.equal(found.length, 1);
+	assert.deepEqual(
+		{...found[0]!, file: path.relative(root, found[0]!.file)},
+		{
+			adapter: 'systemd',
+			file: 'etc/systemd/system/web.socket',
+			line: 2,
+			column: 24,
+			length: 4,
+			port: 3001,
+			protocol: 'tcp',
+			address: '127.0.0.1',
+			scope: 'web.socket',
+			context: 'ListenStream=127.0.0.1:3001',
+			title: 'systemd unit',
+			processNames: [],
+			unit: 'web.socket',
+		},
+	);
+	assert.deepEqual(declarationsOfPort(1, {root}), []);
+});
