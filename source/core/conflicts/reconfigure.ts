@@ -220,7 +220,11 @@ export function planReconfigure(options: PlanOptions): ReconfigurePlan {
 	for (const [file, declarations] of byFile) {
 		const before = readFileSync(file, 'utf8');
 		let after = before;
-		for (const found of declarations) after = rewriteDeclaration(after, found, to);
+		// Right to left, so a longer number does not shift the next column on the same line.
+		const rightToLeft = [...declarations].sort(
+			(a, b) => b.line - a.line || b.column - a.column,
+		);
+		for (const found of rightToLeft) after = rewriteDeclaration(after, found, to);
 		const sample = path.basename(backupPath(file));
 		const hiddenBackup = source.scan.includeGlobs.some((glob) =>
 			globMatches(glob, path.join(path.dirname(file), sample)),

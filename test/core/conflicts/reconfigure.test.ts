@@ -495,3 +495,9 @@ test('declarationsOfPort: what the identify step shows for a port', () => {
 	);
 	assert.deepEqual(declarationsOfPort(1, {root}), []);
 });
+
+test('two ports on one line with a longer new number: both rewritten (right to left)', () => {
+	const root = fixture('apache');
+	const plan = planReconfigure({port: 8081, to: 18081, root, ...none});
+	assert.match(plan.diff, /^\+<VirtualHost 127\.0\.0\.1:18081 \[::1\]:18081>$/m);
+});
