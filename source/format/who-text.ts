@@ -92,11 +92,23 @@ export function describeManager(report: ProcessReport): string {
 		: 'nothing found (no systemd unit, container or shell)';
 }
 
-/** `process_api(1) → bash(812) → node(900)`, the process itself last. */
-export function formatAncestry(report: ProcessReport): string {
-	return [...report.ancestry, {pid: report.details.pid, name: report.details.name}]
-		.map((link) => `${link.name}(${link.pid})`)
-		.join(' → ');
+/**
+ * `process_api(1) → bash(812) → node(900)`, the process itself last. Given a
+ * `maxLength`, the middle of a deep chain gives way to `…`: the root and the
+ * nearest ancestors are what tell who started it.
+ */
+export function formatAncestry(report: ProcessReport, maxLength = Infinity): string {
+	const labels = [
+		...report.ancestry,
+		{pid: report.details.pid, name: report.details.name},
+	].map((link) => `${link.name}(${link.pid})`);
+	const whole = labels.join(' → ');
+	if (whole.length <= maxLength || labels.length < 3) return whole;
+	for (let keep = labels.length - 2; keep >= 1; keep--) {
+		const text = [labels[0], '…', ...labels.slice(-keep)].join(' → ');
+		if (text.length <= maxLength) return text;
+	}
+	return [labels[0], '…', labels.at(-1)].join(' → ');
 }
 
 function processBlock(report: ProcessReport, width: number): string[] {

@@ -37,7 +37,7 @@ export type ProcessDetails = {
 	user: string | null;
 	/** Short name (`comm`). */
 	name: string;
-	/** Arguments as the process sees them; empty for kernel threads and zombies, null when unreadable. */
+	/** Arguments as the process sees them; empty for kernel threads, null when unreadable. */
 	argv: string[] | null;
 	/** Arguments joined by spaces (or `[name]` for kernel threads, as ps shows them). */
 	command: string;
@@ -205,7 +205,7 @@ export type DetailsOptions = {
 
 /**
  * Reads everything about a process. Throws ProcessGoneError when it does not
- * exist (or its pid now belongs to a process that started at another time)
+ * exist, is a zombie, or its pid now belongs to a process that started at another time,
  * and PermissionError when even its stat is unreadable.
  */
 export function readProcessDetails(
@@ -221,6 +221,10 @@ export function readProcessDetails(
 		throw new ProcessGoneError(
 			`process ${pid} has exited (its pid now belongs to another process)`,
 		);
+	}
+	// A zombie has exited: only its exit status waits for its parent to collect it.
+	if (stat.state === 'Z' || stat.state === 'X') {
+		throw new ProcessGoneError(`process ${pid} has exited`);
 	}
 	const base = `${procRoot}/${pid}`;
 	const kernelThread = isKernelThread(stat);

@@ -389,3 +389,24 @@ test('who: a holder that exited (or whose pid was reused) while being read is re
 	);
 	assert.equal(whoToJson(result).listeners.length, 1);
 });
+
+test('a zombie (exited, not yet reaped) is reported gone', async (t) => {
+	// `exec sleep` replaces the shell, so nobody waits for the short-lived child: it stays a zombie.
+	const parent = spawn('sh', ['-c', 'sleep 0.05 & exec sleep 30']);
+	t.after(() => parent.kill('SIGKILL'));
+	await once(parent, 'spawn');
+	const deadline = Date.now() + 10_000;
+	let zombie: number | undefined;
+	while (zombie === undefined && Date.now() < deadline) {
+		for (const child of readChildren(parent.pid!)) {
+			try {
+				if (readProcessStat(child.pid).state === 'Z') zombie = child.pid;
+			} catch {
+				// Reaped already.
+			}
+		}
+		await new Promise((resolve) => setTimeout(resolve, 50));
+	}
+	assert.ok(zombie, 'the child became a zombie');
+	assert.throws(() => readProcessDetails(zombie), ProcessGoneError);
+});
