@@ -1,0 +1,297 @@
+import {test} from 'node:test';
+import assert from 'node:assert/strict';
+import {
+	existsSync,
+	mkdirSync,
+	mkdtempSync,
+	readFileSync,
+	readdirSync,
+	realpathSync,
+	rmSync,
+	writeFileSync,
+} from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {render} from 'ink-testing-library';
+import {systemSources} from '../../../source/core/conflicts/identify-sources.js';
+import {configDeclarations} from '../../../source/core/conflicts/identify-sources.js';
+import {
+	createConflictActions,
+	type ResolveDeps,
+} from '../../../source/core/conflicts/resolve-wiring.js';
+import type {UnitLog} from '../../../source/core/conflicts/unit-contenders.js';
+import {ResolveScreen} from '../../../source/ui/screens/resolve-screen.js';
+import {
+	ENV_SERVER_SCRIPT,
+	portIsFree,
+	startListenerChild,
+	startOrphanListener,
+	unusedPort,
+} from '../../helpers/listener-child.js';
+
+const ENTER = '\r';
+const ESC = '\u001B';
+const DOWN = '\u001B[B';
+
+/** A systemd that is not here, except for one unit the journal says failed on `port`. */
+function unitFailingOn(port: number): UnitLog {
+	return {
+		available: async () => true,
+		troubledUnits: async () => [{unit: 'web.service', state: 'failed'}],
+		journal: async () =>
+			`Error: listen EADDRINUSE: address already in use 127.0.0.1:${port}\n`,
+		enabled: async () => true,
+	};
+}
+
+async function waitFor(
+	frame: () => string | undefined,
+	predicate: (text: string) => boolean,
+	what: string,
+): Promise<string> {
+	// Bounded: a flow that never gets there fails with the last frame, not a hang.
+	for (let attempt = 0; attempt < 750; attempt++) {
+		const text = frame() ?? '';
+		if (predicate(text)) return text;
+		await new Promise((resolve) => setTimeout(resolve, 20));
+	}
+	assert.fail(`timed out waiting for ${what}; last frame:\n${frame()}`);
+}
+
+/**
+ * Sends a key once the frame has settled: a list re-subscribes its input
+ * handler after each render, and a key written in between is lost.
+ */
+async function press(
+	ui: {stdin: {write: (data: string) => void}},
+	key: string,
+): Promise<void> {
+	await new Promise((resolve) => setTimeout(resolve, 100));
+	ui.stdin.write(key);
+}
+
+function stateDir(t: {after: (fn: () => void) => void}): string {
+	const dir = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'portui-resolve-ui-')));
+	const previous = process.env.XDG_STATE_HOME;
+	process.env.XDG_STATE_HOME = path.join(dir, 'state');
+	t.after(() => {
+		if (previous === undefined) delete process.env.XDG_STATE_HOME;
+		else process.env.XDG_STATE_HOME = previous;
+		rmSync(dir, {recursive: true, force: true});
+	});
+	return dir;
+}
+
+test('identify → prioritise → terminate: a real listener is stopped and the port is free', async (t) => {
+	const dir = stateDir(t);
+	const child = await startOrphanListener({cwd: dir});
+	t.after(() => child.stop());
+	const auditLog = path.join(dir, 'actions.log');
+	const deps: ResolveDeps = {
+		sources: systemSources({
+			units: unitFailingOn(child.port),
+			declarations: configDeclarations({root: dir}),
+		}),
+		actions: createConflictActions({root: dir, timeoutSeconds: 5, auditLog}),
+	};
+	let backs = 0;
+	const ui = render(
+		<ResolveScreen port={child.port} deps={deps} onBack={() => backs++} />,
+	);
+	t.after(() => ui.unmount());
+
+	let frame = await waitFor(
+		ui.lastFrame,
+		(text) => text.includes('web.service'),
+		'identify',
+	);
+	assert.match(frame, new RegExp(`Resolve tcp/${child.port}`));
+	assert.match(frame, new RegExp(`holds\\s+node \\(pid ${child.pid}\\)`));
+	assert.match(frame, /wants \(systemd\)\s+web\.service \(failed: address in use\)/);
+	assert.match(frame, /journal: Error: listen EADDRINUSE/);
+
+	await press(ui, ENTER);
+	frame = await waitFor(ui.lastFrame, (text) => text.includes('Who keeps'), 'prioritise');
+	// The failing unit enabled at boot is suggested over a process nobody manages.
+	assert.match(frame, /★ web\.service/);
+	assert.match(frame, /Why web\.service \(failed: address in use\):/);
+	assert.match(frame, /\+ web\.service is enabled at boot/);
+
+	// Esc backs out to identify and Enter comes back: nothing changed on the way.
+	await press(ui, ESC);
+	await waitFor(ui.lastFrame, (text) => text.includes('journal:'), 'back to identify');
+	await press(ui, ENTER);
+	await waitFor(ui.lastFrame, (text) => text.includes('Who keeps'), 'prioritise again');
+
+	await press(ui, ENTER);
+	frame = await waitFor(
+		ui.lastFrame,
+		(text) => text.includes('What should happen'),
+		'action',
+	);
+	assert.match(frame, new RegExp(`Terminate node \\(pid ${child.pid}\\)`));
+	assert.match(frame, /Cancel: change nothing/);
+	await press(ui, ENTER);
+	frame = await waitFor(
+		ui.lastFrame,
+		(text) => text.includes('This will, in order'),
+		'preview',
+	);
+	assert.match(frame, new RegExp(`SIGTERM pid ${child.pid}`));
+	assert.match(frame, /Nothing has been changed yet/);
+	assert.ok(child.alive(), 'still running after the preview');
+
+	await press(ui, ENTER);
+	frame = await waitFor(ui.lastFrame, (text) => text.includes('now?'), 'confirm');
+	await press(ui, 'y');
+	frame = await waitFor(ui.lastFrame, (text) => text.includes('What changed'), 'done');
+	assert.match(frame, new RegExp(`✔ ${child.port} is free`));
+	assert.equal(child.alive(), false);
+	assert.match(frame, new RegExp(`SIGTERM node \\(pid ${child.pid}\\)`));
+	frame = await waitFor(ui.lastFrame, (text) => text.includes('Logged in'), 'audit');
+	assert.ok(await portIsFree(child.port));
+	const lines = readFileSync(auditLog, 'utf8').trim().split('\n');
+	const summary = JSON.parse(lines.at(-1)!) as Record<string, unknown>;
+	assert.equal(summary.action, 'resolve');
+	assert.equal(summary.port, child.port);
+	assert.deepEqual(summary.pids, [child.pid]);
+	assert.equal(summary.ok, true);
+
+	await press(ui, ENTER);
+	await waitFor(
+		() => String(backs),
+		(text) => text === '1',
+		'onBack',
+	);
+});
+
+test('identify → prioritise → reconfigure: the holder’s .env is rewritten with a backup and it restarts on the new port', async (t) => {
+	const dir = stateDir(t);
+	const app = path.join(dir, 'app');
+	mkdirSync(app);
+	const port = await unusedPort();
+	const env = path.join(app, '.env');
+	writeFileSync(env, `NAME=demo\nPORT=${port}\n`);
+	writeFileSync(path.join(app, 'server.cjs'), ENV_SERVER_SCRIPT);
+	const child = await startListenerChild({cwd: app, script: ENV_SERVER_SCRIPT});
+	assert.equal(child.port, port);
+	const newPidFile = path.join(app, 'new.pid');
+	t.after(async () => {
+		await child.stop();
+		if (existsSync(newPidFile)) {
+			try {
+				process.kill(Number(readFileSync(newPidFile, 'utf8')), 'SIGKILL');
+			} catch {
+				// Already gone.
+			}
+		}
+	});
+	// The injected restart: stop the old process and start the program again from its directory.
+	const restartCommand = `kill ${child.pid}; cd '${app}' && { node server.cjs >/dev/null 2>&1 & echo $! > new.pid; }`;
+	const deps: ResolveDeps = {
+		sources: systemSources({
+			units: unitFailingOn(port),
+			declarations: configDeclarations({root: dir}),
+		}),
+		actions: createConflictActions({
+			root: dir,
+			restartCommand,
+			auditLog: path.join(dir, 'actions.log'),
+		}),
+	};
+	const ui = render(<ResolveScreen port={port} deps={deps} onBack={() => {}} />);
+	t.after(() => ui.unmount());
+
+	let frame = await waitFor(
+		ui.lastFrame,
+		(text) => text.includes('web.service'),
+		'identify',
+	);
+	assert.match(frame, new RegExp(`${env.replace(/[.]/g, '\\.')}:2 PORT=${port}`));
+	await press(ui, ENTER);
+	await waitFor(ui.lastFrame, (text) => text.includes('Who keeps'), 'prioritise');
+	await press(ui, ENTER);
+	frame = await waitFor(
+		ui.lastFrame,
+		(text) => text.includes('What should happen'),
+		'action',
+	);
+	assert.match(frame, /❯ Reconfigure node/);
+	// Look at terminate, then come back up: the list moves with the arrows.
+	await press(ui, DOWN);
+	await waitFor(ui.lastFrame, (text) => /❯ Terminate node/.test(text), 'down');
+	await press(ui, '\u001B[A');
+	await waitFor(ui.lastFrame, (text) => /❯ Reconfigure node/.test(text), 'up');
+	await press(ui, ENTER);
+	frame = await waitFor(
+		ui.lastFrame,
+		(text) => text.includes('the next free port):'),
+		'preview',
+	);
+	const to = Number(/Move from \d+ to (\d+)/.exec(frame)![1]);
+	assert.ok(to !== port && to > 0);
+	assert.match(frame, new RegExp(`-PORT=${port}`));
+	assert.match(frame, new RegExp(`\\+PORT=${to}`));
+	assert.match(frame, /Then restart: kill/);
+	assert.equal(
+		readFileSync(env, 'utf8'),
+		`NAME=demo\nPORT=${port}\n`,
+		'preview writes nothing',
+	);
+
+	// Esc from confirm goes back to the preview, still nothing written.
+	await press(ui, ENTER);
+	await waitFor(ui.lastFrame, (text) => text.includes('now?'), 'confirm');
+	await press(ui, ESC);
+	await waitFor(
+		ui.lastFrame,
+		(text) => text.includes('the next free port):'),
+		'back to preview',
+	);
+	assert.equal(readFileSync(env, 'utf8'), `NAME=demo\nPORT=${port}\n`);
+	await press(ui, ENTER);
+	await waitFor(ui.lastFrame, (text) => text.includes('now?'), 'confirm again');
+	await press(ui, ENTER);
+
+	frame = await waitFor(ui.lastFrame, (text) => text.includes('What changed'), 'done');
+	assert.match(frame, new RegExp(`✔ .*now listens on ${to}`));
+	assert.match(frame, new RegExp(`port ${port} → ${to} \\(backup `));
+	assert.equal(readFileSync(env, 'utf8'), `NAME=demo\nPORT=${to}\n`);
+	const backups = readdirSync(app).filter(
+		(name) => name.startsWith('.env') && name !== '.env',
+	);
+	assert.equal(backups.length, 1, `backups: ${backups.join(', ')}`);
+	assert.equal(
+		readFileSync(path.join(app, backups[0]!), 'utf8'),
+		`NAME=demo\nPORT=${port}\n`,
+	);
+	assert.ok(await portIsFree(port), 'the old port is free');
+	assert.ok(!(await portIsFree(to)), 'the restarted program listens on the new port');
+});
+
+test('Esc on the first step leaves with nothing done', async (t) => {
+	const dir = stateDir(t);
+	const child = await startListenerChild({cwd: dir});
+	t.after(() => child.stop());
+	let backs = 0;
+	const deps: ResolveDeps = {
+		sources: systemSources({
+			units: unitFailingOn(child.port),
+			declarations: configDeclarations({root: dir}),
+		}),
+		actions: createConflictActions({root: dir, auditLog: false}),
+	};
+	const ui = render(
+		<ResolveScreen port={child.port} deps={deps} onBack={() => backs++} />,
+	);
+	t.after(() => ui.unmount());
+	await waitFor(ui.lastFrame, (text) => text.includes('web.service'), 'identify');
+	await press(ui, ESC);
+	await waitFor(
+		() => String(backs),
+		(text) => text === '1',
+		'onBack',
+	);
+	assert.equal(child.child.exitCode, null);
+	assert.equal(await portIsFree(child.port), false);
+});
