@@ -13,7 +13,7 @@ import {ListScreen} from './screens/list-screen.js';
 import type {ListenerSource} from './hooks/use-listeners.js';
 import type {ProtocolMode, ServiceLookup} from './state/list-state.js';
 import {useTerminalSize} from './hooks/use-terminal-size.js';
-import {useKeymap} from './hooks/use-keymap.js';
+import {keyScope, useKeymap} from './hooks/use-keymap.js';
 import type {Binding} from './keymap.js';
 import {ThemeContext, themeFor, type Theme} from './theme.js';
 
@@ -96,7 +96,7 @@ export function App(props: AppProps) {
 		}),
 		[screens, exit],
 	);
-	useKeymap(globalKeymap, navigation.quit, {isActive: true});
+	useKeymap(keyScope(globalKeymap, navigation.quit), {isActive: true});
 
 	const available = useMemo(() => {
 		const names = new Set(Object.keys(screens ?? {}).filter((name) => screens?.[name]));

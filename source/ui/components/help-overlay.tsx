@@ -1,7 +1,8 @@
 /**
  * The `?` overlay: every binding of the screen's keymaps, in the order the
- * tables list them. It takes the table's place (same height) so the frame
- * does not jump.
+ * tables list them: the first section one key per line, the others on a
+ * line each. It takes the table's place (same height) so the frame does not
+ * jump; on a terminal too short for it, the list is cut, never the frame.
  */
 import {Box, Text} from 'ink';
 import type {Binding} from '../keymap.js';
@@ -24,41 +25,58 @@ export function HelpOverlay({
 			section.bindings.map((binding) => binding.label.length),
 		),
 	);
+	const [main, ...others] = sections;
 	const lines: Array<{key: string; node: React.ReactNode}> = [];
-	for (const section of sections) {
-		if (lines.length > 0) lines.push({key: `${section.title}-gap`, node: ' '});
+	for (const binding of main?.bindings ?? []) {
 		lines.push({
-			key: section.title,
-			node: <Text {...theme.tableHeader}>{section.title}</Text>,
+			key: `main-${binding.command}`,
+			node: (
+				<>
+					<Text {...theme.key}>{binding.label.padEnd(labelWidth)}</Text>
+					<Text>{'  ' + binding.description}</Text>
+				</>
+			),
 		});
-		for (const binding of section.bindings) {
-			lines.push({
-				key: `${section.title}-${binding.command}`,
-				node: (
-					<>
-						<Text {...theme.key}>{binding.label.padEnd(labelWidth)}</Text>
-						<Text>{'  ' + binding.description}</Text>
-					</>
-				),
-			});
-		}
 	}
-	// Border (2) and padding lines are part of the height; longer help is cut, never wrapped.
-	const room = Math.max(0, height - 2);
+	// Further sections (the filter line's keys) go on one wrapped line each, so the
+	// whole help fits an 80x24 terminal.
+	const inline = others.map((section) => (
+		<Text key={section.title} wrap="wrap">
+			<Text {...theme.tableHeader}>{section.title}:</Text>
+			{section.bindings.map((binding, index) => (
+				<Text key={binding.command}>
+					{index > 0 ? ' ·' : ''} <Text {...theme.key}>{binding.label}</Text>{' '}
+					{binding.footer?.text ?? binding.description}
+				</Text>
+			))}
+		</Text>
+	));
+	const boxWidth = Math.min(width, labelWidth + 60);
+	const inner = Math.max(1, boxWidth - 4);
+	const inlineLines = others.reduce((sum, section) => {
+		const text = section.bindings
+			.map((binding) => `${binding.label} ${binding.footer?.text ?? binding.description}`)
+			.join(' · ');
+		return sum + Math.ceil((section.title.length + 2 + text.length) / inner);
+	}, 0);
+	// The border takes two lines; the one-per-line list is cut to leave room for the rest.
+	const room = Math.max(0, height - 2 - inlineLines);
 	return (
 		<Box
 			flexDirection="column"
 			height={height}
-			width={Math.min(width, labelWidth + 60)}
+			width={boxWidth}
 			borderStyle="round"
 			{...theme.border}
 			paddingX={1}
+			overflow="hidden"
 		>
 			{lines.slice(0, room).map((line) => (
 				<Text key={line.key} wrap="truncate-end">
 					{line.node}
 				</Text>
 			))}
+			{inline}
 		</Box>
 	);
 }

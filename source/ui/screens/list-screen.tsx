@@ -4,7 +4,7 @@
  * layout maths to it and renders header, table, status line and footer in
  * exactly `height` lines.
  */
-import {useCallback, useEffect, useMemo, useReducer, useState} from 'react';
+import {useCallback, useEffect, useMemo, useReducer, useRef} from 'react';
 import {Box} from 'ink';
 import type {Listener, ListenerSnapshot} from '../../core/sockets/listener.js';
 import {
@@ -16,7 +16,7 @@ import {
 	type HelpCommand,
 	type ListCommand,
 } from '../keymap.js';
-import {useKeymap} from '../hooks/use-keymap.js';
+import {keyScope, useKeymap} from '../hooks/use-keymap.js';
 import {useListeners, type ListenerSource} from '../hooks/use-listeners.js';
 import {
 	countLive,
@@ -25,7 +25,9 @@ import {
 	nextExpiryMs,
 	selectedRow,
 	visibleRows,
+	type ListAction,
 	type ListRow,
+	type ListState,
 	type ProtocolMode,
 	type ServiceLookup,
 } from '../state/list-state.js';
@@ -116,19 +118,35 @@ function contentWidths(rows: ListRow[]): Partial<Record<ListColumn, number>> {
 export function ListScreen(props: ListScreenProps) {
 	const {source, intervalMs, formatAge, width, height, isActive, available} = props;
 	const theme = useTheme();
-	const [state, dispatch] = useReducer(listReducer, props, (initial) =>
-		initialListState({mode: initial.initialMode, serviceName: initial.serviceName}),
-	);
-	const [helpOpen, setHelpOpen] = useState(false);
+	// The state lives in a ref and each action re-renders: key handlers read the state the
+	// previous key produced even before React re-rendered (keys arriving in one chunk).
+	const store = useRef<{list: ListState; help: boolean} | undefined>(undefined);
+	store.current ??= {
+		list: initialListState({mode: props.initialMode, serviceName: props.serviceName}),
+		help: false,
+	};
+	const [, rerender] = useReducer((count: number) => count + 1, 0);
+	const dispatch = useCallback((action: ListAction) => {
+		const next = listReducer(store.current!.list, action);
+		if (next === store.current!.list) return;
+		store.current = {...store.current!, list: next};
+		rerender();
+	}, []);
+	const setHelpOpen = useCallback((help: boolean) => {
+		store.current = {...store.current!, help};
+		rerender();
+	}, []);
+	const state = store.current.list;
+	const helpOpen = store.current.help;
 
 	const onSnapshot = useCallback(
 		(snapshot: ListenerSnapshot, nowMs: number) =>
 			dispatch({type: 'snapshot', snapshot, nowMs}),
-		[],
+		[dispatch],
 	);
 	const onError = useCallback(
 		(message: string) => dispatch({type: 'error', message}),
-		[],
+		[dispatch],
 	);
 	const {refreshNow} = useListeners({
 		source,
@@ -198,14 +216,14 @@ export function ListScreen(props: ListScreenProps) {
 			case 'quit':
 				return props.onQuit();
 			case 'open': {
-				const row = selectedRow(state);
+				const row = selectedRow(store.current!.list);
 				if (row && row.status !== 'closed') props.onOpen?.(row.listener);
 				return;
 			}
 			case 'scan':
 				return props.onScan?.();
 			case 'resolve': {
-				const row = selectedRow(state);
+				const row = selectedRow(store.current!.list);
 				if (row && row.status !== 'closed') props.onResolve?.(row.listener);
 				return;
 			}
@@ -233,12 +251,17 @@ export function ListScreen(props: ListScreenProps) {
 	};
 
 	const editing = state.filter.editing;
-	useKeymap(listBindings, onListCommand, {isActive: isActive && !helpOpen && !editing});
-	useKeymap(filterKeymap, onFilterCommand, {
-		isActive: isActive && !helpOpen && editing,
-		onText: (text) => dispatch({type: 'filterType', text}),
-	});
-	useKeymap(helpKeymap, onHelpCommand, {isActive: isActive && helpOpen});
+	useKeymap(
+		() =>
+			store.current!.help
+				? keyScope(helpKeymap, onHelpCommand)
+				: store.current!.list.filter.editing
+					? keyScope(filterKeymap, onFilterCommand, (text) =>
+							dispatch({type: 'filterType', text}),
+						)
+					: keyScope(listBindings, onListCommand),
+		{isActive},
+	);
 
 	if (!isActive) return null;
 
