@@ -34,8 +34,11 @@ const help = `
 	Options
 	  --to N|auto          The new port; auto = the next free port above PORT
 	                       (no listener, not declared in a known config)
-	  --config FILE        The config that sets PORT (its includes are followed);
-	                       default: search the known config locations
+	  --config FILE        The config that sets PORT (its includes are followed;
+	                       a file the main config includes, such as a Debian
+	                       site or an sshd drop-in, is changed alone and checked
+	                       through the main config); default: search the known
+	                       config locations
 	  --dry-run            Print the diff and change nothing
 	  --yes, -y            Do not ask (required when stdin is not a terminal)
 	  --no-restart         Only change and validate the config

@@ -14,7 +14,7 @@ import {readCgroup} from '../processes/cgroup.js';
 import type {ServiceManager} from '../processes/systemd.js';
 import type {Listener} from '../sockets/listener.js';
 import {readListeners} from '../sockets/reader.js';
-import {globMatches, rewriteDeclaration} from './adapters/common.js';
+import {globMatches, realFile, rewriteDeclaration} from './adapters/common.js';
 import {adapterForFile, adapterNamed, adapters} from './adapters/index.js';
 import type {
 	AdapterName,
@@ -107,12 +107,26 @@ export function findPortSources(port: number, options: FindOptions = {}): PortSo
 		chosen = [adapter];
 	} else chosen = options.adapter ? [adapterNamed(options.adapter)] : adapters;
 	const sources: PortSource[] = [];
+	const root = options.root ? {root: options.root} : {};
 	for (const adapter of chosen) {
-		for (const scan of adapter.scan({
-			...(options.root ? {root: options.root} : {}),
-			...(options.file ? {file: options.file} : {}),
-		})) {
-			const declarations = scan.declarations.filter((found) => found.port === port);
+		let scans = options.file ? adapter.scan({...root, file: options.file}) : [];
+		let onlyFile: string | undefined;
+		if (options.file) {
+			// A file the service's main config includes (a Debian site, an sshd drop-in):
+			// keep that tree, so the check runs on the main config, and change only this file.
+			const named = realFile(options.file);
+			const including = adapter
+				.scan(root)
+				.filter((scan) => scan.entry !== named && scan.files.includes(named));
+			if (including.length > 0) {
+				scans = including;
+				onlyFile = named;
+			}
+		} else scans = adapter.scan(root);
+		for (const scan of scans) {
+			const declarations = scan.declarations.filter(
+				(found) => found.port === port && (!onlyFile || found.file === onlyFile),
+			);
 			if (declarations.length > 0) {
 				sources.push({adapter: adapter.name, title: adapter.title, scan, declarations});
 			}

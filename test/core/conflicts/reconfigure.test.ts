@@ -501,3 +501,37 @@ test('two ports on one line with a longer new number: both rewritten (right to l
 	const plan = planReconfigure({port: 8081, to: 18081, root, ...none});
 	assert.match(plan.diff, /^\+<VirtualHost 127\.0\.0\.1:18081 \[::1\]:18081>$/m);
 });
+
+test('--config naming an included file: only that file changes, the check runs on the main config', () => {
+	const root = fixture('nginx');
+	const site = path.join(root, 'etc/nginx/sites-enabled/default');
+	const plan = planReconfigure({port: 80, to: 8000, root, file: site, ...none});
+	assert.equal(plan.scan.entry, path.join(root, 'etc/nginx/nginx.conf'));
+	assert.deepEqual(
+		plan.changes.map((change) => path.relative(root, change.file)),
+		['etc/nginx/sites-available/default'],
+	);
+	const check = plan.checkCommand!;
+	assert.equal(check[check.indexOf('-c') + 1], path.join(root, 'etc/nginx/nginx.conf'));
+	// sshd: a drop-in named directly is checked through sshd_config.
+	const ssh = fixture('ssh');
+	const dropIn = path.join(ssh, 'etc/ssh/sshd_config.d/10-extra-port.conf');
+	const sshPlan = planReconfigure({
+		port: 2222,
+		to: 2230,
+		root: ssh,
+		file: dropIn,
+		...none,
+	});
+	assert.deepEqual(sshPlan.checkCommand, [
+		'sshd',
+		'-t',
+		'-f',
+		path.join(ssh, 'etc/ssh/sshd_config'),
+	]);
+	// A file of the tree that does not set the port is reported as such.
+	assert.throws(
+		() => planReconfigure({port: 22, to: 2230, root: ssh, file: dropIn, ...none}),
+		/10-extra-port\.conf does not set port 22/,
+	);
+});
