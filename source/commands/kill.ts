@@ -258,10 +258,12 @@ export async function run(argv: string[]): Promise<number> {
 			}
 			continue;
 		}
-		process.stderr.write(
-			`WARNING: ${target.refusal.reason}.\nType the pid ${pids.join(' and ')} to confirm, anything else to leave it: `,
+		process.stderr.write(`WARNING: ${target.refusal.reason}.\n`);
+		// readline redraws its prompt line: the question must be the prompt itself.
+		const answer = await ask(
+			`Type the pid ${pids.join(' and ')} to confirm, anything else to leave it: `,
 		);
-		const typed = (await ask('')).split(/[\s,]+/).map(Number);
+		const typed = answer.split(/[\s,]+/).map(Number);
 		if (pids.every((pid) => typed.includes(pid)))
 			for (const pid of pids) confirmed.add(pid);
 	}

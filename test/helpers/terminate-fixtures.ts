@@ -11,12 +11,19 @@ import {
 	readProcessStat,
 } from '../../source/core/processes/identity.js';
 
-/** A server on 127.0.0.1:0 that prints its port; options add behaviours. */
+/** A server on 127.0.0.1:0 (or a UDP socket) that prints its port; modes add behaviours. */
 const SERVER = `
 const net = require('node:net');
 const {spawn} = require('node:child_process');
 const mode = process.argv[1] ?? 'plain';
 if (mode === 'ignore-term') process.on('SIGTERM', () => {});
+if (mode === 'udp') {
+	// SO_REUSEADDR lets two processes bind one UDP port: two parties on a port.
+	const socket = require('node:dgram').createSocket({type: 'udp4', reuseAddr: true});
+	socket.bind(Number(process.argv[2] ?? 0), '127.0.0.1', () => {
+		process.stdout.write(JSON.stringify({port: socket.address().port, pids: [process.pid]}) + '\\n');
+	});
+} else {
 const server = net.createServer((socket) => socket.end());
 server.listen(0, '127.0.0.1', () => {
 	const port = server.address().port;
@@ -40,6 +47,7 @@ server.listen(0, '127.0.0.1', () => {
 	});
 	worker.send('server', server);
 });
+}
 `;
 
 export type Fixture = {
@@ -56,9 +64,10 @@ export type Fixture = {
 const started: Array<{pid: number; startTicks: number}> = [];
 
 export async function startListener(
-	mode: 'plain' | 'ignore-term' | 'with-child' = 'plain',
+	mode: 'plain' | 'ignore-term' | 'with-child' | 'udp' = 'plain',
+	port = 0,
 ): Promise<Fixture> {
-	const child = spawn(process.execPath, ['-e', SERVER, mode], {
+	const child = spawn(process.execPath, ['-e', SERVER, mode, String(port)], {
 		stdio: ['ignore', 'pipe', 'inherit'],
 	});
 	const exited = new Promise<NodeJS.Signals | null>((resolve) => {

@@ -14,6 +14,7 @@ import {
 	type ContainerCli,
 } from '../processes/containers.js';
 import {readProcessStat} from '../processes/identity.js';
+import {sessionAncestors} from '../processes/session.js';
 import {systemctlManager, type ServiceManager} from '../processes/systemd.js';
 import {readSocketRecords} from '../sockets/kernel.js';
 import {socketInodesOf} from '../sockets/owners.js';
@@ -113,7 +114,7 @@ export function defaultTerminateSystem(): TerminateSystem {
 		readCgroup: (pid) => readCgroup(pid),
 		units: unitStopperFrom(systemctlManager),
 		containers: containerStopper,
-		sessionAncestors: () => multiplexerPids(),
+		sessionAncestors: () => new Set([...sessionAncestors(), ...multiplexerPids()]),
 		kill: (pid, signal) => process.kill(pid, signal),
 		record: recordAction,
 		now: () => Date.now(),

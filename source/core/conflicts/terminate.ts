@@ -661,7 +661,7 @@ export async function* executeTermination(
 			yield act({
 				action: kind,
 				outcome: 'refused',
-				message: `${target.description}: refused: ${target.refusal.reason}`,
+				message: `${target.description}: ${target.refusal.reason}`,
 				...(target.kind === 'process' ? {...about(holder), signal} : {}),
 				unit: target.unit,
 				container: target.container,
@@ -855,9 +855,9 @@ function onPort(
 }
 
 /**
- * Bounded poll until nothing listens on the port; returns what is left. Polls
- * the kernel's socket list alone (cheap), and reads holders once at the end
- * only when something is left.
+ * Bounded poll until the sockets the plan's targets held are closed, then one
+ * read of what is left on the port (another party, a respawned service). Polls
+ * the kernel's socket list alone, which is cheap; holders are read once.
  */
 async function* verify(
 	system: TerminateSystem,
@@ -867,7 +867,13 @@ async function* verify(
 	yield {type: 'verifying', port: plan.port};
 	const deadline = system.now() + timeoutMs;
 	const matches = onPort(plan);
-	while (system.readSockets().some(matches) && system.now() < deadline) {
+	const planned = new Set(
+		plan.targets.flatMap((target) => target.holders.flatMap((holder) => holder.inodes)),
+	);
+	while (
+		system.now() < deadline &&
+		system.readSockets().some((socket) => matches(socket) && planned.has(socket.inode))
+	) {
 		await sleep(POLL_MS, undefined);
 	}
 	return system.readListeners().listeners.filter(matches);

@@ -572,3 +572,28 @@ test('a port whose holders portui may not see is a PermissionError, not an empty
 		return true;
 	});
 });
+
+test('stopping one of two parties on a UDP port leaves the other: not free, the other named', async () => {
+	const loser = await startListener('udp');
+	const winner = await startListener('udp', loser.port);
+	const full = await planTermination(loser.port, {protocols: ['udp'], system: system()});
+	assert.deepEqual(full.protocols, ['udp']);
+	assert.equal(full.targets.length, 2);
+	// As the resolve flow does: act on the losing party's targets only.
+	const plan: TerminatePlan = {
+		...full,
+		targets: full.targets.filter((target) => target.holders[0]!.pid === loser.pids[0]),
+	};
+	signalled.length = 0;
+	const result = done(await collect(executeTermination(plan, {system: system()})));
+	assert.equal(await loser.exited, 'SIGTERM');
+	assert.deepEqual(signalled, [[loser.pids[0], 'SIGTERM']]);
+	assert.equal(result.free, false);
+	assert.deepEqual(
+		result.remaining.flatMap((listener) =>
+			listener.processes.map((holder) => holder.pid),
+		),
+		winner.pids,
+	);
+	assert.equal(alive(winner.pids[0]!), true);
+});
