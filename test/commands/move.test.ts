@@ -203,6 +203,58 @@ describe('portui move: changes', () => {
 		assert.deepEqual(backups(file), []);
 	});
 
+	// Works on any file system and in any container: root that dropped
+	// CAP_DAC_OVERRIDE (setpriv --bounding-set) is bound by file modes.
+	test('a read-only file (0444), as root without CAP_DAC_OVERRIDE: exit 1, untouched', (t) => {
+		if (process.getuid?.() !== 0) {
+			t.skip('runs as root with one capability dropped');
+			return;
+		}
+		const {file} = envFixture();
+		chmodSync(file, 0o444);
+		const result = runPortui(
+			['move', '5000', '--to', '5005', '--config', file, '--yes', '--no-restart'],
+			{
+				withoutDacOverride: true,
+			},
+		);
+		assert.equal(result.status, 1, result.stderr);
+		assert.match(
+			result.stderr,
+			/^portui: cannot write .*\.env: permission denied; the original is untouched\n$/,
+		);
+		assert.equal(readFileSync(file, 'utf8'), original);
+		assert.equal(statSync(file).mode & 0o777, 0o444);
+		assert.deepEqual(backups(file), []);
+	});
+
+	test('a read-only directory (0555), as root without CAP_DAC_OVERRIDE: exit 1, untouched', (t) => {
+		if (process.getuid?.() !== 0) {
+			t.skip('runs as root with one capability dropped');
+			return;
+		}
+		const {file} = envFixture();
+		const dir = path.dirname(file);
+		chmodSync(dir, 0o555);
+		try {
+			const result = runPortui(
+				['move', '5000', '--to', '5005', '--config', file, '--yes', '--no-restart'],
+				{
+					withoutDacOverride: true,
+				},
+			);
+			assert.equal(result.status, 1, result.stderr);
+			assert.match(
+				result.stderr,
+				/^portui: cannot write in the directory of .*\.env: permission denied; the original is untouched\n$/,
+			);
+		} finally {
+			chmodSync(dir, 0o755);
+		}
+		assert.equal(readFileSync(file, 'utf8'), original);
+		assert.deepEqual(backups(file), []);
+	});
+
 	test('as nobody, a root-owned file: exit 1, "permission denied … run with sudo"', (t) => {
 		if (process.getuid?.() !== 0) {
 			t.skip('needs root to switch to nobody');

@@ -9,11 +9,23 @@ export type CliResult = {status: number | null; stdout: string; stderr: string};
 
 export function runPortui(
 	args: string[],
-	options: {env?: NodeJS.ProcessEnv; user?: 'nobody'; timeoutMs?: number} = {},
+	options: {
+		env?: NodeJS.ProcessEnv;
+		/** Run as nobody (needs root, and a checkout nobody can read). */
+		user?: 'nobody';
+		/**
+		 * Run as root without CAP_DAC_OVERRIDE/CAP_DAC_READ_SEARCH, so file modes
+		 * bind root too: read-only files without chattr, on any file system.
+		 */
+		withoutDacOverride?: boolean;
+		timeoutMs?: number;
+	} = {},
 ): CliResult {
 	const command = options.user
 		? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', process.execPath]
-		: [process.execPath];
+		: options.withoutDacOverride
+			? ['setpriv', '--bounding-set', '-dac_override,-dac_read_search', process.execPath]
+			: [process.execPath];
 	const result = spawnSync(command[0]!, [...command.slice(1), cliPath, ...args], {
 		encoding: 'utf8',
 		stdio: ['ignore', 'pipe', 'pipe'],
