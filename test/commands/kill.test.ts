@@ -1,7 +1,7 @@
 // Runs the built binary (npm run build first): `portui kill` against real listeners.
 import {after, before, test} from 'node:test';
 import assert from 'node:assert/strict';
-import {spawn} from 'node:child_process';
+import {spawn, spawnSync} from 'node:child_process';
 import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import {createServer, connect, type Server} from 'node:net';
 import {once} from 'node:events';
@@ -202,4 +202,60 @@ test('refuses to signal its own ancestor (this test process) without --confirm-p
 	} finally {
 		server.close();
 	}
+});
+
+/** Whether the unprivileged user can run the built CLI from this checkout (not in every CI layout). */
+function nobodyCanRun(): boolean {
+	if (process.getuid?.() !== 0) return false;
+	const check = spawnSync(
+		'setpriv',
+		[
+			'--reuid',
+			'65534',
+			'--regid',
+			'65534',
+			'--clear-groups',
+			process.execPath,
+			'-e',
+			`require('fs').accessSync(${JSON.stringify(cli)}, 4)`,
+		],
+		{stdio: 'ignore'},
+	);
+	return check.status === 0;
+}
+
+test('without root, a port held by another user is "needs root", exit 1, nothing signalled', async (t) => {
+	if (!nobodyCanRun()) {
+		t.skip('needs root and a checkout the nobody user can read');
+		return;
+	}
+	const server = await startListener('plain');
+	const child = spawn(
+		'setpriv',
+		[
+			'--reuid',
+			'65534',
+			'--regid',
+			'65534',
+			'--clear-groups',
+			process.execPath,
+			cli,
+			'kill',
+			String(server.port),
+			'--yes',
+		],
+		{
+			stdio: ['ignore', 'pipe', 'pipe'],
+			env: {...process.env, HOME: state, XDG_STATE_HOME: state, CI: 'true'},
+		},
+	);
+	let stderr = '';
+	child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
+	const [code] = (await once(child, 'close')) as [number | null];
+	assert.equal(code, 1);
+	assert.match(
+		stderr,
+		new RegExp(`^portui: cannot see which process holds port ${server.port}: needs root`),
+	);
+	assert.equal(alive(server.pids[0]!), true);
 });

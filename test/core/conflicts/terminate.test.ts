@@ -467,6 +467,15 @@ test('unit classification: engines refused, sessions and unavailable systemd fal
 		'process',
 	);
 	assert.equal((await plan({unit: 'demo.service'}, false)).targets[0]!.kind, 'process');
+	// portui itself running inside the holder's unit (say, started from its ExecStartPre).
+	const inside = await planTermination(server.port, {
+		system: system({
+			units: {available: async () => true, stop: async () => {}},
+			readCgroup: (pid) =>
+				server.pids.includes(pid) || pid === standIn.pid ? {unit: 'demo.service'} : {},
+		}),
+	});
+	assert.match(inside.targets[0]!.refusal!.reason, /portui runs inside demo\.service/);
 });
 
 test('the real systemctl adapter says "unavailable" where systemd is not init', async () => {
