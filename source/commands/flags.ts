@@ -1,8 +1,16 @@
-import meow, {type Options, type Result} from 'meow';
+import meow, {type Flag, type Result} from 'meow';
 import {UsageError} from '../core/errors.js';
 
-/** meow's flag table type (meow does not export its name). */
-export type AnyFlags = NonNullable<Options<never>['flags']>;
+/** meow's flag table type, spelled out because meow does not export its name. */
+export type AnyFlags = Record<
+	string,
+	| Flag<'string', string>
+	| Flag<'string', string[], true>
+	| Flag<'boolean', boolean>
+	| Flag<'boolean', boolean[], true>
+	| Flag<'number', number>
+	| Flag<'number', number[], true>
+>;
 type FlagShape = {type?: string; shortFlag?: string; aliases?: string[]};
 
 export type CommandSpec<Flags extends AnyFlags> = {
