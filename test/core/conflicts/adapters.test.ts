@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import {readFileSync} from 'node:fs';
+import {mkdirSync, readFileSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {after, describe, test} from 'node:test';
 import {apacheAdapter} from '../../../source/core/conflicts/adapters/apache.js';
@@ -14,6 +14,7 @@ import {adapterForFile} from '../../../source/core/conflicts/adapters/index.js';
 import {mysqlAdapter} from '../../../source/core/conflicts/adapters/mysql.js';
 import {
 	nginxAdapter,
+	runningNginxPrefix,
 	tokenizeNginx,
 } from '../../../source/core/conflicts/adapters/nginx.js';
 import {postgresqlAdapter} from '../../../source/core/conflicts/adapters/postgresql.js';
@@ -471,4 +472,22 @@ test('adapterForFile does not read hints into temp dir names', () => {
 		'apache',
 	);
 	assert.equal(adapterForFile('/etc/ssh/sshd_config.d/port.conf', '')?.name, 'sshd');
+});
+
+test('runningNginxPrefix reads -p from a master whose title nginx rewrote', () => {
+	const proc = fixture('nginx');
+	const write = (pid: string, cmdline: string) => {
+		mkdirSync(path.join(proc, pid), {recursive: true});
+		writeFileSync(path.join(proc, pid, 'cmdline'), cmdline);
+	};
+	write('10', 'bash\0-c\0sleep 1\0');
+	write('11', 'nginx: worker process\0');
+	write(
+		'12',
+		'nginx: master process /usr/sbin/nginx -e stderr -c /srv/site/nginx.conf -p /srv/site/\0',
+	);
+	write('13', '/usr/sbin/nginx\0-c\0/srv/other.conf\0-p\0/srv/other/\0');
+	assert.equal(runningNginxPrefix('/srv/site/nginx.conf', proc), '/srv/site/');
+	assert.equal(runningNginxPrefix('/srv/other.conf', proc), '/srv/other/');
+	assert.equal(runningNginxPrefix('/srv/none.conf', proc), undefined);
 });
