@@ -3,6 +3,7 @@
  * block of aligned facts per process holding them. Long values (command
  * lines) wrap under their label instead of being cut: they are the point.
  */
+import {CLOCK_TICKS_PER_SECOND} from '../core/processes/identity.js';
 import type {ProcessReport} from '../core/processes/inspect.js';
 import type {WhoResult} from '../core/processes/who.js';
 import {serviceName} from '../core/sockets/services.js';
@@ -69,7 +70,8 @@ export function describeManager(report: ProcessReport): string {
 					.filter(Boolean)
 					.join(', ')
 			: report.unit.unavailable;
-		parts.push(`systemd unit ${report.unit.name}${about ? ` (${about})` : ''}`);
+		const inner = report.cgroup?.userUnit ? ` → ${report.cgroup.userUnit}` : '';
+		parts.push(`systemd unit ${report.unit.name}${inner}${about ? ` (${about})` : ''}`);
 	}
 	if (report.shell) {
 		const {shell} = report;
@@ -85,8 +87,11 @@ export function describeManager(report: ProcessReport): string {
 			`started from a shell: ${shell.shell.name} (pid ${shell.shell.pid}), ${where}`,
 		);
 	}
-	if (parts.length === 0 && report.cgroup?.scope)
+	if (parts.length === 0 && report.cgroup?.userSession) {
+		parts.push(`login session ${report.cgroup.userSession} (${report.cgroup.scope})`);
+	} else if (parts.length === 0 && report.cgroup?.scope) {
 		parts.push(`scope ${report.cgroup.scope}`);
+	}
 	return parts.length > 0
 		? parts.join('; ')
 		: 'nothing found (no systemd unit, container or shell)';
@@ -144,6 +149,12 @@ function processBlock(report: ProcessReport, width: number): string[] {
 			details.rssBytes === null ? '' : `, ${formatBytes(details.rssBytes)} resident`
 		}`,
 	);
+	if (details.uptimeSeconds > 0) {
+		// One reading cannot give current CPU use; the average since start is what ps shows.
+		const average =
+			(details.cpuTicks / CLOCK_TICKS_PER_SECOND / details.uptimeSeconds) * 100;
+		field('cpu', `${average.toFixed(1)}% on average since start`);
+	}
 	field(
 		'sockets',
 		report.socketsHidden
