@@ -168,7 +168,7 @@ export async function* scan(options: ScanOptions): AsyncGenerator<ScanEvent> {
 	let cancelled = false;
 
 	const run = async (): Promise<void> => {
-		if (live.length === 0 || options.ports.length === 0) return;
+		if (live.length === 0 || options.ports.length === 0 || signal?.aborted) return;
 		if (options.technique === 'syn') {
 			await runNmap({
 				targets: live.map((host) => options.targets[host].address),
