@@ -18,6 +18,7 @@ const commands: Record<string, () => Promise<Command>> = {
 	kill: async () => import('./commands/kill.js'),
 	move: async () => import('./commands/move.js'),
 	free: async () => import('./commands/free.js'),
+	resolve: async () => import('./commands/resolve.js'),
 };
 
 async function main(argv: string[]): Promise<number> {

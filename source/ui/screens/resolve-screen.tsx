@@ -25,6 +25,7 @@ import {
 	type ResolveDeps,
 } from '../../core/conflicts/resolve-wiring.js';
 import {
+	NOBODY,
 	losers,
 	needsTypedPid,
 	partyById,
@@ -264,11 +265,14 @@ function PrioritiseStep({state, dispatch, isActive}: BodyProps) {
 	const [highlighted, setHighlighted] = useState<string | undefined>(
 		state.priority?.suggestion,
 	);
-	const items = ranking.map((ranked) => ({
-		key: ranked.party.id,
-		label: `${ranked.party.id === state.priority?.suggestion ? '★ ' : '  '}${ranked.party.label}  (${ranked.score})`,
-		value: ranked.party.id,
-	}));
+	const items = [
+		...ranking.map((ranked) => ({
+			key: ranked.party.id,
+			label: `${ranked.party.id === state.priority?.suggestion ? '★ ' : '  '}${ranked.party.label}  (${ranked.score})`,
+			value: ranked.party.id,
+		})),
+		{key: NOBODY, label: '  nobody: just free the port', value: NOBODY},
+	];
 	const shown = ranking.find((ranked) => ranked.party.id === highlighted) ?? ranking[0];
 	const onSelect = useCallback(
 		(item: {value: string}) => dispatch({type: 'choose-winner', partyId: item.value}),
@@ -343,7 +347,9 @@ function ActionStep({state, dispatch, actions, isActive}: BodyProps) {
 	return (
 		<Box flexDirection="column">
 			<Text wrap="truncate-end">
-				{winner?.label} keeps {state.port}. What should happen to the other party?
+				{winner
+					? `${winner.label} keeps ${state.port}. What should happen to the other party?`
+					: `Nobody keeps ${state.port}. What should happen to its holders?`}
 			</Text>
 			<Box marginTop={1}>
 				<SelectInput items={items} isFocused={isActive} onSelect={onSelect} />

@@ -94,6 +94,9 @@ export function initialResolveState(
 	};
 }
 
+/** The winner id meaning "nobody keeps the port": every party is acted on, the port is just freed. */
+export const NOBODY = 'nobody';
+
 export function partyById(
 	state: ResolveState,
 	id: string | undefined,
@@ -182,7 +185,8 @@ export function resolveReducer(state: ResolveState, action: ResolveAction): Reso
 			return {...state, step: 'prioritise', error: undefined};
 		}
 		case 'choose-winner': {
-			if (state.step !== 'prioritise' || !partyById(state, action.partyId)) return state;
+			if (state.step !== 'prioritise') return state;
+			if (action.partyId !== NOBODY && !partyById(state, action.partyId)) return state;
 			return {...state, step: 'action', winnerId: action.partyId, error: undefined};
 		}
 		case 'choose-action': {

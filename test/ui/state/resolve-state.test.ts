@@ -10,6 +10,7 @@ import {
 	canRun,
 	initialResolveState,
 	losers,
+	NOBODY,
 	needsTypedPid,
 	resolveReducer,
 	type ResolveAction,
@@ -352,4 +353,15 @@ test('a reconfigure preview confirms without a pid', () => {
 		{type: 'confirm'},
 	);
 	assert.equal(state.step, 'running');
+});
+
+test('prioritise: "nobody" keeps the port, and every party but a typed need is a target', () => {
+	const state = run(prioritising(), {type: 'choose-winner', partyId: NOBODY});
+	assert.equal(state.step, 'action');
+	assert.equal(state.winnerId, NOBODY);
+	assert.deepEqual(
+		losers(state).map((party) => party.id),
+		['holder:100', 'unit:nginx.service'],
+	);
+	assert.equal(run(state, {type: 'back'}).step, 'prioritise');
 });

@@ -1,0 +1,72 @@
+/**
+ * `portui resolve PORT`: the conflict-resolution flow, full screen, opened
+ * straight on PORT (identify → prioritise → terminate or reconfigure → done).
+ * It is interactive by nature: without a terminal it says which scriptable
+ * commands do the same steps.
+ */
+import process from 'node:process';
+import {UsageError} from '../core/errors.js';
+import {integerFlag, parseCommand} from './flags.js';
+import {parsePortArgument} from './kill.js';
+
+const help = `
+	Usage
+	  $ portui resolve PORT[/tcp|/udp] [--config FILE] [--timeout SECONDS]
+
+	Walks through freeing PORT, step by step: who holds it and who wants it
+	(failing systemd units, services whose config declares it), who should
+	keep it and why, then reconfigure or terminate the other party, with a
+	preview of exactly what will happen and a confirmation before anything
+	changes. Esc backs out of any step before it runs.
+
+	Options
+	  --config FILE      Also look for PORT in this config file (nginx, .env, …)
+	  --timeout SECONDS  Wait between SIGTERM and the SIGKILL question (default 5)
+
+	Without a terminal, use the scriptable steps:
+	  portui kill PORT --yes      terminate whoever holds it
+	  portui move PORT --to auto  reconfigure it to the next free port
+
+	Examples
+	  $ portui resolve 80
+	  $ portui resolve 8080 --config ./app/.env
+`;
+
+export async function run(argv: string[]): Promise<number> {
+	const cli = parseCommand({
+		name: 'resolve',
+		help,
+		argv,
+		// flags.ts's AnyFlags resolves to never for now (as in who.ts): typed where read.
+		flags: {
+			config: {type: 'string' as const, isMultiple: true},
+			timeout: {type: 'string' as const},
+		} as never,
+	});
+	const flags = cli.flags as Record<string, unknown>;
+	if (flags.help) cli.showHelp(0);
+	if (flags.version) cli.showVersion();
+	if (cli.input.length !== 1) {
+		throw new UsageError(
+			cli.input.length === 0
+				? 'resolve needs a PORT (see portui resolve --help)'
+				: `resolve takes one PORT, got ${cli.input.length} (see portui resolve --help)`,
+		);
+	}
+	const {port, protocols} = parsePortArgument(cli.input[0]!);
+	const timeoutSeconds = integerFlag('timeout', flags.timeout as string | undefined, {
+		min: 0,
+		max: 3600,
+	});
+	const configFiles = ((flags.config as string[] | undefined) ?? []).filter(Boolean);
+	if (!process.stdout.isTTY || !process.stdin.isTTY) {
+		throw new UsageError(
+			`resolve needs a terminal; to script it use portui kill ${port} --yes or portui move ${port} --to auto --yes`,
+		);
+	}
+	const {runResolveUi} = await import('../ui/resolve-main.js');
+	return runResolveUi(port, protocols?.[0] ?? 'tcp', {
+		...(configFiles.length > 0 ? {configFiles} : {}),
+		...(timeoutSeconds !== undefined ? {timeoutSeconds} : {}),
+	});
+}
