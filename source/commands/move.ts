@@ -55,7 +55,9 @@ const help = `
 	Exit status: 0 when the service listens on the new port and the old one is
 	free (with --no-restart: when the file was changed and validated; with
 	--dry-run: when a change was found); 1 otherwise (a failed check or an
-	unwritable file leave the original untouched); 2 for bad usage.
+	unwritable file leave the original untouched; a service portui cannot
+	restart, neither a systemd unit nor given --restart-cmd, is left changed and
+	validated with the command to run printed); 2 for bad usage.
 `;
 
 type MoveFlags = {
