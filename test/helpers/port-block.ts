@@ -4,6 +4,7 @@
  */
 import dgram from 'node:dgram';
 import net from 'node:net';
+import {readSocketRecords} from '../../source/core/sockets/kernel.js';
 
 export type Held = {close(): Promise<void>};
 
@@ -44,12 +45,21 @@ export async function bindable(port: number): Promise<boolean> {
 	}
 }
 
-/** A base port such that base … base+count-1 are all free right now (random, 20000-29999). */
+/**
+ * A base port such that base … base+count-1 are all free right now (random,
+ * 20000-29999): bindable on 127.0.0.1, and no listener on any other address
+ * either (other tests on this machine listen on 127.0.1.x and ::1 too).
+ */
 export async function freeBlock(count: number): Promise<number> {
+	const taken = new Set(
+		readSocketRecords({listening: true}).map((record) => record.localPort),
+	);
 	for (let attempt = 0; attempt < 50; attempt++) {
 		const base = 20000 + Math.floor(Math.random() * (10000 - count));
 		let ok = true;
-		for (let port = base; port < base + count && ok; port++) ok = await bindable(port);
+		for (let port = base; port < base + count && ok; port++) {
+			ok = !taken.has(port) && (await bindable(port));
+		}
 		if (ok) return base;
 	}
 	throw new Error(`no block of ${count} free ports found`);
