@@ -8,9 +8,20 @@ import assert from 'node:assert/strict';
 import {existsSync} from 'node:fs';
 import {fileURLToPath} from 'node:url';
 import {execa} from 'execa';
+import {readListeners} from '../../source/core/sockets/reader.js';
 import {freeLoopbackPort, startHolder, startTarget} from '../helpers/holder.js';
 
 const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+
+/** A port no socket on any address uses (free on loopback, and absent from the listener table). */
+async function unusedPort(): Promise<number> {
+	for (let attempt = 0; attempt < 20; attempt++) {
+		const port = await freeLoopbackPort();
+		if (!readListeners().listeners.some((listener) => listener.port === port))
+			return port;
+	}
+	throw new Error('no unused port found');
+}
 
 const who = async (...args: string[]) =>
 	execa(process.execPath, [CLI, 'who', ...args], {
@@ -41,6 +52,8 @@ test('who PORT --json: the listener, its holder and sharer, with the documented 
 	};
 	assert.deepEqual(Object.keys(json), ['port', 'listeners', 'processes']);
 	assert.equal(json.port, holder.port);
+	// Only our listener counts: other programs may hold the same port number on other addresses.
+	json.listeners = json.listeners.filter((listener) => listener.address === '127.0.0.1');
 	assert.equal(json.listeners.length, 1);
 	assert.deepEqual(Object.keys(json.listeners[0]!), [
 		'protocol',
@@ -124,7 +137,7 @@ test('who PORT: readable text; all interfaces are warned about', async (t) => {
 });
 
 test('a port nobody holds: a message and exit 1 (JSON: empty lists)', async () => {
-	const port = await freeLoopbackPort();
+	const port = await unusedPort();
 	const text = await who(String(port));
 	assert.equal(text.exitCode, 1);
 	assert.equal(text.stdout, '');
@@ -151,4 +164,33 @@ test('bad ports and usage: one line on stderr, exit 2', async () => {
 		assert.equal(lines.length, 1, result.stderr);
 		assert.match(lines[0]!, /^portui: /);
 	}
+});
+
+test('without root: holders of root sockets are hidden, not a crash', async (t) => {
+	const nobody = await execa('id', ['-u', 'nobody'], {reject: false});
+	if (process.geteuid?.() !== 0 || nobody.exitCode !== 0) {
+		t.skip('needs root and a nobody user to drop privileges');
+		return;
+	}
+	const holder = await startHolder({});
+	t.after(() => holder.stop());
+	const run = async (...args: string[]) =>
+		execa('runuser', ['-u', 'nobody', '--', process.execPath, CLI, 'who', ...args], {
+			reject: false,
+			stdin: 'ignore',
+			env: {CI: 'true', COLUMNS: '120'},
+		});
+	const json = await run(String(holder.port), '--json');
+	assert.equal(json.exitCode, 0, json.stderr);
+	const parsed = JSON.parse(json.stdout) as {
+		listeners: Array<{address: string; pid: number | null; processes: unknown[]}>;
+		processes: unknown[];
+	};
+	const ours = parsed.listeners.filter((listener) => listener.address === '127.0.0.1');
+	assert.equal(ours.length, 1);
+	assert.equal(ours[0]!.pid, null);
+	assert.deepEqual(parsed.processes, []);
+	const text = await run(String(holder.port));
+	assert.equal(text.exitCode, 0, text.stderr);
+	assert.match(text.stdout, /\(hidden: run with sudo\)/);
 });

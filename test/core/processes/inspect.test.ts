@@ -139,9 +139,15 @@ test('a forked child sharing the listening socket is named on both sides', async
 	assert.deepEqual(sharer.listeners[0]?.sharedWith, [{pid: holder.pid, name: 'node'}]);
 
 	const result = await whoPort(holder.port, offline);
-	assert.equal(result.listeners.length, 1);
+	// Other programs may hold the same port number on other addresses: look at ours.
+	assert.equal(
+		result.listeners.filter((listener) => listener.address === '127.0.0.1').length,
+		1,
+	);
 	assert.deepEqual(
-		result.processes.map((report) => report.details.pid),
+		result.processes
+			.map((report) => report.details.pid)
+			.filter((pid) => pid === holder.pid || pid === holder.sharer),
 		[holder.pid, holder.sharer].sort((a, b) => a - b),
 	);
 	const json = whoToJson(result);

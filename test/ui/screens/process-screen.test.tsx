@@ -51,7 +51,9 @@ async function waitForFrame(
 }
 
 function listenerOn(port: number): Listener {
-	const found = readListeners().listeners.find((listener) => listener.port === port);
+	const found = readListeners().listeners.find(
+		(listener) => listener.port === port && listener.address === '127.0.0.1',
+	);
 	assert.ok(found, `no listener on ${port}`);
 	return found;
 }
