@@ -66,6 +66,7 @@ export function createConflictActions(options: WiringOptions = {}): ConflictActi
 	const terminatePlans = new WeakMap<TerminatePreview, TerminatePlan>();
 	const reconfigurePlans = new WeakMap<ReconfigurePreview, ReconfigurePlan>();
 	const unitTargets = new WeakMap<TerminatePreview, string>();
+	const restartModes = new WeakMap<ReconfigurePlan, 'auto' | 'command' | 'none'>();
 
 	async function previewTerminate(
 		party: Party,
@@ -212,20 +213,30 @@ export function createConflictActions(options: WiringOptions = {}): ConflictActi
 			adapter: first.adapter as AdapterName,
 			...(options.root ? {root: options.root} : {}),
 		});
-		const viaCommand = options.restartCommand !== undefined && !plan.unit;
+		// A config nobody runs yet needs no restart: it picks the new port up when it starts.
+		const notRunning = party.kind === 'config';
+		const viaCommand = !notRunning && options.restartCommand !== undefined && !plan.unit;
+		restartModes.set(plan, notRunning ? 'none' : viaCommand ? 'command' : 'auto');
 		const preview: ReconfigurePreview = {
 			...base,
 			toPort: plan.to,
 			declarations: party.declarations,
 			changes: plan.changes.map((change) => ({file: change.file, diff: change.diff})),
 			...(plan.checkCommand ? {check: plan.checkCommand.join(' ')} : {}),
-			...(viaCommand
-				? {restart: options.restartCommand}
-				: plan.restartHint
-					? {restart: plan.restartHint}
-					: {}),
-			restartByHand: !viaCommand && !plan.unit,
-			warnings: plan.warnings,
+			...(notRunning
+				? {}
+				: viaCommand
+					? {restart: options.restartCommand}
+					: plan.restartHint
+						? {restart: plan.restartHint}
+						: {}),
+			restartByHand: !notRunning && !viaCommand && !plan.unit,
+			warnings: [
+				...plan.warnings,
+				...(notRunning
+					? [`${party.label.split(':')[0]} is not running: nothing to restart`]
+					: []),
+			],
 		};
 		reconfigurePlans.set(preview, plan);
 		return preview;
@@ -378,9 +389,11 @@ export function createConflictActions(options: WiringOptions = {}): ConflictActi
 		const stepOf = (step: ReconfigureStep) => (step === 'done' ? undefined : step);
 		const outcome = await applyReconfigure(plan, {
 			restart:
-				options.restartCommand !== undefined && !plan.unit
-					? {kind: 'command', command: options.restartCommand}
-					: {kind: 'auto'},
+				restartModes.get(plan) === 'none'
+					? {kind: 'none'}
+					: restartModes.get(plan) === 'command' && options.restartCommand !== undefined
+						? {kind: 'command', command: options.restartCommand}
+						: {kind: 'auto'},
 			serviceManager: manager,
 			...(options.verifyTimeoutMs ? {verifyTimeoutMs: options.verifyTimeoutMs} : {}),
 			...(options.auditLog !== undefined ? {auditLog: options.auditLog} : {}),

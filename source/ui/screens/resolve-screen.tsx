@@ -472,7 +472,7 @@ function ConfirmStep({state}: {state: ResolveState}) {
 		<Text wrap="truncate-end">
 			{preview.action === 'terminate'
 				? `Terminate ${target?.label} now?`
-				: `Rewrite ${preview.changes.map((change) => change.file).join(', ')} and move ${target?.label} to ${preview.toPort} now?`}{' '}
+				: `Rewrite ${preview.changes.map((change) => change.file).join(', ')} (port ${preview.fromPort} → ${preview.toPort}) now?`}{' '}
 			(y/Enter: yes, Esc: back)
 		</Text>
 	);
