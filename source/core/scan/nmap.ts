@@ -7,7 +7,6 @@
 import {accessSync, constants} from 'node:fs';
 import {delimiter, join} from 'node:path';
 import process from 'node:process';
-import {execa} from 'execa';
 import {PortuiError} from '../errors.js';
 import type {PortState} from './model.js';
 
@@ -172,6 +171,8 @@ export async function runNmap(run: NmapRun): Promise<void> {
 		args.push('-6');
 	}
 	args.push(...run.targets);
+	// execa loads lazily: connect and UDP scans never need it.
+	const {execa} = await import('execa');
 	const child = execa(availability.nmap, args, {
 		cancelSignal: run.signal,
 		buffer: false,

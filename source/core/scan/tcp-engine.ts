@@ -64,7 +64,6 @@ type Probe = {
 	port: number;
 	tries: number;
 	started: number;
-	deadline: number;
 	cancel: () => void;
 };
 
@@ -77,6 +76,9 @@ export class TcpEngine {
 	private readonly retryQueue: Array<{host: number; port: number; tries: number}> = [];
 	private next = {host: 0, index: 0};
 	private readonly inFlight = new Set<Probe>();
+	/** Probes in launch order, for expiry without scanning every probe in flight. */
+	private order: Probe[] = [];
+	private orderHead = 0;
 	private readonly rtt: RttEstimator[];
 	private readonly pendingPerHost: number[];
 	private readonly unreachable: number[];
@@ -131,6 +133,7 @@ export class TcpEngine {
 		this.stopped = true;
 		for (const probe of this.inFlight) probe.cancel();
 		this.inFlight.clear();
+		this.order = [];
 		this.finish();
 	}
 
@@ -178,16 +181,15 @@ export class TcpEngine {
 
 	private launch(work: {host: number; port: number; tries: number}, now: number): void {
 		const host = this.hosts[work.host];
-		const timeout = this.rtt[work.host].timeoutMs;
 		const probe: Probe = {
 			host: work.host,
 			port: work.port,
 			tries: work.tries + 1,
 			started: now,
-			deadline: now + timeout,
 			cancel: () => undefined,
 		};
 		this.inFlight.add(probe);
+		this.order.push(probe);
 		probe.cancel = this.prober(host.address, host.family, work.port, (outcome) => {
 			if (!this.inFlight.delete(probe) || this.stopped) return;
 			this.settle(probe, outcome);
@@ -247,7 +249,22 @@ export class TcpEngine {
 	private expire(): void {
 		const now = performance.now();
 		const expired: Probe[] = [];
-		for (const probe of this.inFlight) if (probe.deadline <= now) expired.push(probe);
+		// The timeout is read now, not fixed at launch: once the first answers
+		// give a round trip, probes sent under the initial guess expire sooner.
+		while (this.orderHead < this.order.length) {
+			const probe = this.order[this.orderHead];
+			if (!this.inFlight.has(probe)) {
+				this.orderHead++;
+				continue;
+			}
+			if (now - probe.started < this.rtt[probe.host].timeoutMs) break;
+			expired.push(probe);
+			this.orderHead++;
+		}
+		if (this.orderHead > 4096) {
+			this.order = this.order.slice(this.orderHead);
+			this.orderHead = 0;
+		}
 		if (expired.length === 0) return;
 		// A connection may have completed in the kernel while timers ran first:
 		// decide after this loop iteration's poll phase has delivered it.
