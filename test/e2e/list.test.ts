@@ -6,15 +6,15 @@
  */
 import {test, after} from 'node:test';
 import assert from 'node:assert/strict';
-import {spawnSync, execFileSync} from 'node:child_process';
-import {existsSync, readFileSync, readdirSync} from 'node:fs';
+import {spawnSync} from 'node:child_process';
+import {existsSync} from 'node:fs';
 import {createServer, type Server} from 'node:net';
 import {fileURLToPath} from 'node:url';
 import {once} from 'node:events';
+import {Terminal, childrenOf, hasTmux} from '../helpers/tmux.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
-const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 const skipTmux =
 	hasTmux || process.env.CI === 'true' ? false : 'tmux is not installed (CI installs it)';
 
@@ -39,91 +39,6 @@ async function openListener(): Promise<number> {
 	const address = server.address();
 	assert.ok(address && typeof address === 'object');
 	return address.port;
-}
-
-const sleep = async (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** A private tmux server running one interactive shell in a 100x30 terminal. */
-class Terminal {
-	readonly socket = `portui-e2e-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-
-	start(): void {
-		this.tmux(
-			'-f',
-			'/dev/null',
-			'new-session',
-			'-d',
-			'-s',
-			'main',
-			'-x',
-			'100',
-			'-y',
-			'30',
-			'env',
-			'PS1=$ ',
-			'CI=false',
-			'TERM=xterm-256color',
-			'bash',
-			'--noprofile',
-			'--norc',
-		);
-	}
-
-	tmux(...args: string[]): string {
-		return execFileSync('tmux', ['-L', this.socket, ...args], {encoding: 'utf8'});
-	}
-
-	type(text: string): void {
-		this.tmux('send-keys', '-t', 'main', '-l', text);
-	}
-
-	key(name: string): void {
-		this.tmux('send-keys', '-t', 'main', name);
-	}
-
-	screen(): string {
-		return this.tmux('capture-pane', '-p', '-t', 'main');
-	}
-
-	alternateOn(): string {
-		return this.tmux('display', '-p', '-t', 'main', '#{alternate_on}').trim();
-	}
-
-	panePid(): number {
-		return Number(this.tmux('display', '-p', '-t', 'main', '#{pane_pid}').trim());
-	}
-
-	async waitFor(check: (screen: string) => boolean, what: string, timeoutMs = 20_000) {
-		const end = Date.now() + timeoutMs;
-		for (;;) {
-			const screen = this.screen();
-			if (check(screen)) return screen;
-			if (Date.now() > end) {
-				throw new Error(`terminal never showed ${what}; it shows:\n${screen}`);
-			}
-			await sleep(50);
-		}
-	}
-
-	stop(): void {
-		spawnSync('tmux', ['-L', this.socket, 'kill-server'], {stdio: 'ignore'});
-	}
-}
-
-/** Pids whose parent is `ppid` (from /proc). */
-function childrenOf(ppid: number): number[] {
-	const pids: number[] = [];
-	for (const name of readdirSync('/proc')) {
-		if (!/^\d+$/.test(name)) continue;
-		try {
-			const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-			const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-			if (Number(fields[1]) === ppid) pids.push(Number(name));
-		} catch {
-			// Gone while we looked.
-		}
-	}
-	return pids;
 }
 
 /** Lines of the list table (protocol column first). */
