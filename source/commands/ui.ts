@@ -22,8 +22,8 @@ Options
   --tcp               Start showing TCP only
   --udp               Start showing UDP only
 
-Commands
-  list                Print the listening sockets (table or --json)
+Commands (see portui COMMAND --help)
+  list, who, scan, kill, move, free, resolve
 `;
 
 export const MIN_INTERVAL_S = 0.1;
