@@ -29,9 +29,11 @@ export async function startHolder(options: {
 	share?: boolean;
 	cwd?: string;
 	host?: string;
+	/** Extra arguments, e.g. a marker that makes the command line unique. */
+	args?: string[];
 }): Promise<Holder> {
 	const spawnedAtMs = Date.now();
-	const child = spawn(process.execPath, [HOLDER_SCRIPT], {
+	const child = spawn(process.execPath, [HOLDER_SCRIPT, ...(options.args ?? [])], {
 		cwd: options.cwd,
 		stdio: ['pipe', 'pipe', 'inherit'],
 		env: {
