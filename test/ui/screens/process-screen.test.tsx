@@ -6,7 +6,10 @@ import type {Listener} from '../../../source/core/sockets/listener.js';
 import type {ContainerCli} from '../../../source/core/processes/containers.js';
 import type {ServiceManager} from '../../../source/core/processes/systemd.js';
 import type {ManagerOptions} from '../../../source/core/processes/inspect.js';
-import {ProcessScreen} from '../../../source/ui/screens/process-screen.js';
+import {
+	ProcessScreen,
+	ProcessScreenEntry,
+} from '../../../source/ui/screens/process-screen.js';
 import {startHolder, startTarget} from '../../helpers/holder.js';
 
 const noCli = (runtime: 'docker' | 'podman'): ContainerCli => ({
@@ -193,4 +196,44 @@ test('a listener whose holder is hidden: says so, Backspace goes back', async (t
 	screen.stdin.write('\u007F');
 	await tick(100);
 	assert.equal(back, 1);
+});
+
+test('as a registry screen: Esc pops, x pushes conflict resolution, q quits', async (t) => {
+	const calls: string[] = [];
+	const listener: Listener = {
+		protocol: 'tcp',
+		family: 4,
+		address: '127.0.0.1',
+		port: 8080,
+		state: 'LISTEN',
+		inode: 1,
+		uid: 0,
+		user: 'root',
+		processes: [],
+		processesHidden: true,
+	};
+	const screen = render(
+		<ProcessScreenEntry
+			params={{listener}}
+			isActive
+			width={80}
+			height={20}
+			navigation={{
+				push: (name, params) => {
+					calls.push(`push ${name}`);
+					assert.deepEqual(params, {listener});
+				},
+				pop: () => calls.push('pop'),
+				quit: () => calls.push('quit'),
+			}}
+		/>,
+	);
+	t.after(() => screen.unmount());
+	await tick();
+	assert.equal((screen.lastFrame() ?? '').split('\n').length, 20);
+	for (const key of ['x', ESC, 'q']) {
+		screen.stdin.write(key);
+		await tick(100);
+	}
+	assert.deepEqual(calls, ['push conflict', 'pop', 'quit']);
 });
