@@ -184,7 +184,7 @@ export const filterKeymap: Array<Binding<FilterCommand>> = [
 		command: 'accept',
 		keys: [{key: 'return'}],
 		label: 'Enter',
-		description: 'keep the filter and go back to the list',
+		description: 'keep the filter',
 		footer: {label: '⏎', text: 'keep'},
 	},
 	{
@@ -198,7 +198,7 @@ export const filterKeymap: Array<Binding<FilterCommand>> = [
 		command: 'erase',
 		keys: [{key: 'backspace'}, {key: 'delete'}],
 		label: 'Backspace',
-		description: 'delete the last character',
+		description: 'delete a character',
 	},
 	{
 		command: 'up',

@@ -246,7 +246,7 @@ test('? opens the help overlay from the keymap and ? closes it', async () => {
 			/t +show TCP\+UDP, TCP only, UDP only/,
 			/Enter +show the process holding the socket/,
 			/q\/Ctrl-C +quit/,
-			/While typing a filter: Enter keep · Esc clear · Backspace/,
+			/While typing a filter: Enter keep the filter · Esc clear/,
 		]) {
 			assert.match(frame, line);
 		}

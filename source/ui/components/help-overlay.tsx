@@ -46,7 +46,7 @@ export function HelpOverlay({
 			{section.bindings.map((binding, index) => (
 				<Text key={binding.command}>
 					{index > 0 ? ' ·' : ''} <Text {...theme.key}>{binding.label}</Text>{' '}
-					{binding.footer?.text ?? binding.description}
+					{binding.description}
 				</Text>
 			))}
 		</Text>
@@ -55,7 +55,7 @@ export function HelpOverlay({
 	const inner = Math.max(1, boxWidth - 4);
 	const inlineLines = others.reduce((sum, section) => {
 		const text = section.bindings
-			.map((binding) => `${binding.label} ${binding.footer?.text ?? binding.description}`)
+			.map((binding) => `${binding.label} ${binding.description}`)
 			.join(' · ');
 		return sum + Math.ceil((section.title.length + 2 + text.length) / inner);
 	}, 0);
