@@ -180,9 +180,7 @@ export function useResolveKeys(
 					);
 					break;
 				case 'erase':
-					if (state.needDraft !== undefined)
-						dispatch({type: 'need-input', text: state.needDraft.slice(0, -1)});
-					else dispatch({type: 'type-pid', text: state.typedPid.slice(0, -1)});
+					dispatch({type: 'erase-text'});
 					break;
 				case 'kill':
 					dispatch({type: 'answer-kill', kill: true});
@@ -195,16 +193,12 @@ export function useResolveKeys(
 					break;
 			}
 		},
-		[dispatch, state.needDraft, state.typedPid],
+		[dispatch, state.needDraft],
 	);
+	// Appended in the reducer: keys typed quickly arrive as one chunk, split into one call per character.
 	const onText = useCallback(
-		(text: string) => {
-			if (state.needDraft !== undefined)
-				dispatch({type: 'need-input', text: state.needDraft + text});
-			else if (state.step === 'confirm')
-				dispatch({type: 'type-pid', text: state.typedPid + text});
-		},
-		[dispatch, state.needDraft, state.step, state.typedPid],
+		(text: string) => dispatch({type: 'append-text', text}),
+		[dispatch],
 	);
 	useKeymap(activeKeymap(state), onCommand, {
 		isActive,

@@ -71,6 +71,10 @@ export type ResolveAction =
 	| {type: 'preview-ready'; preview: ActionPreview}
 	| {type: 'confirm'}
 	| {type: 'type-pid'; text: string}
+	/** Typed text for whichever field is open (the need, or the pid), appended to what is there. */
+	| {type: 'append-text'; text: string}
+	/** Backspace in whichever field is open. */
+	| {type: 'erase-text'}
 	| {type: 'progress'; event: ProgressEvent}
 	| {type: 'outcome'; outcome: ActionOutcome}
 	/** The run asks whether to SIGKILL processes that outlived SIGTERM. */
@@ -231,6 +235,23 @@ export function resolveReducer(state: ResolveState, action: ResolveAction): Reso
 		case 'type-pid': {
 			if (state.step !== 'confirm') return state;
 			return {...state, typedPid: action.text.replace(/\D/g, '').slice(0, 10)};
+		}
+		case 'append-text': {
+			if (state.needDraft !== undefined)
+				return {...state, needDraft: state.needDraft + action.text};
+			if (state.step === 'confirm')
+				return resolveReducer(state, {
+					type: 'type-pid',
+					text: state.typedPid + action.text,
+				});
+			return state;
+		}
+		case 'erase-text': {
+			if (state.needDraft !== undefined)
+				return {...state, needDraft: state.needDraft.slice(0, -1)};
+			if (state.step === 'confirm')
+				return {...state, typedPid: state.typedPid.slice(0, -1)};
+			return state;
 		}
 		case 'progress': {
 			if (state.step !== 'running') return state;

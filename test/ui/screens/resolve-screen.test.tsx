@@ -44,6 +44,13 @@ function unitFailingOn(port: number): UnitLog {
 	};
 }
 
+const noUnits: UnitLog = {
+	available: async () => false,
+	troubledUnits: async () => [],
+	journal: async () => '',
+	enabled: async () => undefined,
+};
+
 async function waitFor(
 	frame: () => string | undefined,
 	predicate: (text: string) => boolean,
@@ -294,4 +301,115 @@ test('Esc on the first step leaves with nothing done', async (t) => {
 	);
 	assert.equal(child.child.exitCode, null);
 	assert.equal(await portIsFree(child.port), false);
+});
+
+const IGNORES_TERM = `
+const net = require('node:net');
+process.on('SIGTERM', () => {});
+const server = net.createServer();
+server.listen(0, '127.0.0.1', () => process.stdout.write(JSON.stringify({port: server.address().port}) + '\\n'));
+setInterval(() => {}, 1 << 30);
+`;
+
+/** Walks identify → prioritise (nobody) → terminate → preview → confirm. */
+async function toConfirm(ui: ReturnType<typeof render>, pid: number): Promise<string> {
+	await waitFor(ui.lastFrame, (text) => text.includes(`node (pid ${pid})`), 'identify');
+	await press(ui, ENTER);
+	await waitFor(ui.lastFrame, (text) => text.includes('nobody: just free'), 'prioritise');
+	await press(ui, DOWN);
+	await waitFor(ui.lastFrame, (text) => /❯ +nobody/.test(text), 'nobody highlighted');
+	await press(ui, ENTER);
+	await waitFor(ui.lastFrame, (text) => text.includes('Nobody keeps'), 'action');
+	await press(ui, ENTER);
+	await waitFor(ui.lastFrame, (text) => text.includes('This will, in order'), 'preview');
+	await press(ui, ENTER);
+	return waitFor(
+		ui.lastFrame,
+		(text) => text.includes('now?') || text.includes('Type its pid'),
+		'confirm',
+	);
+}
+
+test('a holder that outlives SIGTERM: the countdown, then k sends SIGKILL and the port is free', async (t) => {
+	const dir = stateDir(t);
+	const child = await startOrphanListener({cwd: dir, script: IGNORES_TERM});
+	t.after(() => child.stop());
+	const deps: ResolveDeps = {
+		sources: systemSources({
+			units: noUnits,
+			declarations: configDeclarations({root: dir}),
+		}),
+		actions: createConflictActions({root: dir, timeoutSeconds: 2, auditLog: false}),
+	};
+	const ui = render(<ResolveScreen port={child.port} deps={deps} onBack={() => {}} />);
+	t.after(() => ui.unmount());
+	await toConfirm(ui, child.pid);
+	await press(ui, 'y');
+	let frame = await waitFor(
+		ui.lastFrame,
+		(text) => text.includes('Still running after SIGTERM'),
+		'force',
+	);
+	assert.match(frame, new RegExp(`node ${child.pid}`));
+	assert.ok(child.alive(), 'nothing is killed before the answer');
+	await press(ui, 'k');
+	frame = await waitFor(ui.lastFrame, (text) => text.includes('What changed'), 'done');
+	assert.match(frame, new RegExp(`SIGKILL node \\(pid ${child.pid}\\)`));
+	assert.match(frame, new RegExp(`✔ ${child.port} is free`));
+	assert.equal(child.alive(), false);
+	assert.ok(await portIsFree(child.port));
+});
+
+test('an ancestor of this session: the pid must be typed before anything is signalled', async (t) => {
+	const dir = stateDir(t);
+	const child = await startOrphanListener({cwd: dir});
+	t.after(() => child.stop());
+	// Stand in for "the shell this terminal runs": the terminate core treats it as the session's.
+	const deps: ResolveDeps = {
+		sources: systemSources({
+			units: noUnits,
+			declarations: configDeclarations({root: dir}),
+		}),
+		actions: createConflictActions({
+			root: dir,
+			auditLog: false,
+			terminateSystem: {sessionAncestors: () => new Set([child.pid])},
+		}),
+	};
+	const ui = render(<ResolveScreen port={child.port} deps={deps} onBack={() => {}} />);
+	t.after(() => ui.unmount());
+	let frame = await toConfirm(ui, child.pid);
+	assert.match(frame, /will drop your/);
+	assert.match(frame, /Type its pid to confirm/);
+	// Enter with nothing typed, then a wrong pid: still on confirm, still alive.
+	await press(ui, ENTER);
+	await press(ui, '1');
+	await waitFor(
+		ui.lastFrame,
+		(text) => /Type its pid to confirm: 1/.test(text),
+		'typed 1',
+	);
+	await press(ui, ENTER);
+	frame = await waitFor(
+		ui.lastFrame,
+		(text) => text.includes('Type its pid'),
+		'still confirm',
+	);
+	assert.ok(child.alive());
+	await press(ui, '\u007F');
+	await waitFor(
+		ui.lastFrame,
+		(text) => /Type its pid to confirm:\s*$/m.test(text),
+		'erased',
+	);
+	await press(ui, String(child.pid));
+	await waitFor(
+		ui.lastFrame,
+		(text) => text.includes(`confirm: ${child.pid}`),
+		'pid typed',
+	);
+	await press(ui, ENTER);
+	frame = await waitFor(ui.lastFrame, (text) => text.includes('What changed'), 'done');
+	assert.match(frame, new RegExp(`✔ ${child.port} is free`));
+	assert.equal(child.alive(), false);
 });

@@ -365,3 +365,31 @@ test('prioritise: "nobody" keeps the port, and every party but a typed need is a
 	);
 	assert.equal(run(state, {type: 'back'}).step, 'prioritise');
 });
+
+test('typed text is appended in the reducer, so a fast chunk split into characters keeps them all', () => {
+	const typing = run(identified(), {type: 'need-start'});
+	const need = run(
+		typing,
+		{type: 'append-text', text: 'a'},
+		{type: 'append-text', text: 'p'},
+		{type: 'append-text', text: 'i'},
+		{type: 'erase-text'},
+	);
+	assert.equal(need.needDraft, 'ap');
+	const ancestor = run(
+		previewing(),
+		{
+			type: 'preview-ready',
+			preview: {...terminatePreview, ancestor: {pid: 42, name: 'sshd'}},
+		},
+		{type: 'confirm'},
+		{type: 'append-text', text: '4'},
+		{type: 'append-text', text: 'x'},
+		{type: 'append-text', text: '2'},
+	);
+	assert.equal(ancestor.typedPid, '42');
+	assert.equal(run(ancestor, {type: 'erase-text'}).typedPid, '4');
+	// Nowhere to type on other steps.
+	const still = prioritising();
+	assert.equal(run(still, {type: 'append-text', text: 'x'}), still);
+});
