@@ -157,19 +157,32 @@ export class UdpEngine {
 		const concurrency =
 			delayMs > 0 ? Number.POSITIVE_INFINITY : Math.max(1, this.options.concurrency);
 		const rateGap = this.options.rate ? 1000 / this.options.rate : 0;
-		const inFlight = new Set<Promise<void>>();
+		// A counter and one waiter: Promise.race over the whole pool per probe
+		// costs more than the probes themselves.
+		let inFlight = 0;
+		let slotFreed: (() => void) | undefined;
+		const tasks = new Set<Promise<void>>();
 		for (const port of ports) {
 			if (this.stopped) break;
-			while (inFlight.size >= concurrency) await Promise.race(inFlight);
+			while (inFlight >= concurrency) {
+				await new Promise<void>((resolve) => {
+					slotFreed = resolve;
+				});
+			}
 			const gap = Math.max(delayMs, rateGap);
+			inFlight++;
 			const task = this.probe(host, port).then((answer) => {
-				inFlight.delete(task);
+				inFlight--;
+				tasks.delete(task);
 				this.record(host, port, answer, silent);
+				const wake = slotFreed;
+				slotFreed = undefined;
+				wake?.();
 			});
-			inFlight.add(task);
+			tasks.add(task);
 			if (gap > 0) await this.pause(gap);
 		}
-		await Promise.all(inFlight);
+		await Promise.all(tasks);
 		return silent.sort((a, b) => a - b);
 	}
 
