@@ -96,7 +96,7 @@ test('shows the header, the table sorted by port and the footer keys', async () 
 	const app = setup(base());
 	try {
 		const frame = await app.waitFor((text) => text.includes('sshd'));
-		assert.match(frame, /portui on testhost as root \(root\)/);
+		assert.match(frame, /portui on testhost as root │/);
 		assert.match(frame, /TCP 3 UDP 1/);
 		assert.match(frame, /every 3600s/);
 		assert.match(frame, /PROTO +ADDRESS +▲PORT SERVICE +PID PROCESS +USER +AGE COMMAND/);
@@ -293,6 +293,7 @@ test('without root, one line says sudo shows the hidden processes', async () => 
 			frame,
 			/1 socket belongs to other users; run with sudo to see their processes\./,
 		);
+		assert.match(frame, / \(not root\) │/);
 		assert.match(frame, /tcp4 +127\.0\.0\.1 +5432 +\? \?/);
 	} finally {
 		app.unmount();

@@ -38,8 +38,9 @@ export function Header(props: HeaderProps) {
 				<Text {...theme.muted}> on </Text>
 				<Text>{host}</Text>
 				<Text {...theme.muted}> as </Text>
-				<Text>{user}</Text>
-				{isRoot ? <Text {...theme.muted}> (root)</Text> : null}
+				<Text {...(isRoot ? theme.figure : {})}>{user}</Text>
+				{isRoot && user !== 'root' ? <Text {...theme.muted}> (root)</Text> : null}
+				{isRoot ? null : <Text {...theme.muted}> (not root)</Text>}
 				<Text {...theme.muted}> │ TCP </Text>
 				<Text {...theme.figure}>{tcp}</Text>
 				<Text {...theme.muted}> UDP </Text>
