@@ -5,7 +5,7 @@
 import process from 'node:process';
 import {formatAge} from '../format/duration.js';
 import {formatTextTable} from '../format/text-table.js';
-import {listenerToJson} from '../core/sockets/json.js';
+import {listenerJsonText} from '../core/sockets/json.js';
 import type {Listener, ListenerSnapshot} from '../core/sockets/listener.js';
 import {readListeners} from '../core/sockets/reader.js';
 import {serviceName} from '../core/sockets/services.js';
@@ -48,7 +48,8 @@ export function filterListeners(listeners: Listener[], filter: ListFilter): List
 export function sortListeners(listeners: Listener[]): Listener[] {
 	return [...listeners].sort(
 		(a, b) =>
-			a.protocol.localeCompare(b.protocol) ||
+			// Plain comparisons: localeCompare is slow over 10,000 rows.
+			(a.protocol === b.protocol ? 0 : a.protocol < b.protocol ? -1 : 1) ||
 			a.port - b.port ||
 			a.family - b.family ||
 			(a.address < b.address ? -1 : a.address > b.address ? 1 : 0) ||
@@ -96,6 +97,15 @@ export function formatListTable(
 	return formatTextTable(columns, rows, {maxWidth});
 }
 
+/**
+ * A JSON array with one listener per line: valid JSON, readable and greppable,
+ * and much cheaper than indenting 10,000 objects.
+ */
+export function formatListJson(listeners: Listener[]): string {
+	if (listeners.length === 0) return '[]\n';
+	return `[\n${listeners.map(listenerJsonText).join(',\n')}\n]\n`;
+}
+
 export function hiddenHint(snapshot: ListenerSnapshot): string | undefined {
 	if (snapshot.isRoot || snapshot.hiddenCount === 0) return undefined;
 	const count = snapshot.hiddenCount;
@@ -138,7 +148,7 @@ export async function run(argv: string[]): Promise<number> {
 	const snapshot = readListeners();
 	const listeners = sortListeners(filterListeners(snapshot.listeners, filter));
 	if (flags.json) {
-		process.stdout.write(`${JSON.stringify(listeners.map(listenerToJson), null, 2)}\n`);
+		process.stdout.write(formatListJson(listeners));
 	} else {
 		const width = process.stdout.isTTY ? process.stdout.columns : undefined;
 		process.stdout.write(formatListTable(listeners, snapshot.takenAtMs, width));

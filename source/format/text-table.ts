@@ -18,9 +18,14 @@ export function truncate(text: string, width: number): string {
 }
 
 /** Cell text made printable on one line: control characters become spaces. */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/g;
+// eslint-disable-next-line no-control-regex
+const HAS_CONTROL = /[\u0000-\u001f\u007f]/;
+
 function clean(text: string): string {
-	// eslint-disable-next-line no-control-regex
-	return text.replace(/[\u0000-\u001f\u007f]/g, ' ');
+	// Testing first: nearly every cell is clean, and replace() would copy it.
+	return HAS_CONTROL.test(text) ? text.replace(CONTROL, ' ') : text;
 }
 
 export function formatTextTable(

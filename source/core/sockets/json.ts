@@ -42,3 +42,28 @@ export function listenerToJson(listener: Listener): ListenerJson {
 		})),
 	};
 }
+
+const holderFragments = new WeakMap<Listener['processes'], string>();
+
+/**
+ * `JSON.stringify(listenerToJson(listener))`, built without the intermediate
+ * object: `portui list --json` prints 10,000 of these, and the holders part,
+ * shared by every socket of a process, is built once.
+ */
+export function listenerJsonText(listener: Listener): string {
+	let holders = holderFragments.get(listener.processes);
+	if (holders === undefined) {
+		const first = listener.processes[0];
+		const list = listener.processes
+			.map(
+				(holder) =>
+					`{"pid":${holder.pid},"name":${JSON.stringify(holder.name)},"command":${JSON.stringify(holder.command)},"user":${JSON.stringify(holder.user)}}`,
+			)
+			.join(',');
+		holders = first
+			? `"pid":${first.pid},"process":${JSON.stringify(first.name)},"command":${JSON.stringify(first.command)},"processes":[${list}]`
+			: '"pid":null,"process":null,"command":null,"processes":[]';
+		holderFragments.set(listener.processes, holders);
+	}
+	return `{"protocol":"${listener.protocol}","family":${listener.family},"address":${JSON.stringify(listener.address)},"port":${listener.port},"state":"${listener.state}","inode":${listener.inode},"uid":${listener.uid},"user":${JSON.stringify(listener.user)},${holders}}`;
+}

@@ -11,10 +11,13 @@ import {parseProcNetAddress, interfaceName} from './address.js';
 import {
 	AF_INET,
 	AF_INET6,
+	DIAG,
 	IPPROTO_TCP,
 	IPPROTO_UDP,
-	dumpSockets,
+	dumpRaw,
 	loadAddon,
+	readDiagMessage,
+	visitDiagDump,
 } from './netlink.js';
 
 export type SocketProtocol = 'tcp' | 'udp';
@@ -42,6 +45,9 @@ export type SocketQuery = {
 };
 
 export type KernelBackend = 'netlink' | 'ss' | 'procnet';
+
+/** The previous read's records by inode (a Map will do). */
+export type RecordLookup = {get(inode: number): SocketRecord | undefined};
 
 /** Kernel TCP state numbers (include/net/tcp_states.h) → the names `ss` prints. */
 export const TCP_STATE_NAMES: readonly string[] = [
@@ -102,16 +108,41 @@ function protocolsOf(query: SocketQuery): SocketProtocol[] {
 	return query.protocols ?? ['tcp', 'udp'];
 }
 
-/** Reads through the sock_diag addon. Throws when it is missing or the kernel refuses. */
-export function readWithNetlink(query: SocketQuery = {}): SocketRecord[] {
+/**
+ * Reads through the sock_diag addon. Throws when it is missing or the kernel
+ * refuses. `reuse` (the previous read's records by inode) lets a refresh keep
+ * the record of a socket it has seen instead of parsing a new one: a socket's
+ * local address cannot change while its inode lives, so inode, port, state and
+ * uid matching is enough.
+ */
+export function readWithNetlink(
+	query: SocketQuery = {},
+	reuse?: RecordLookup,
+): SocketRecord[] {
 	const records: SocketRecord[] = [];
 	for (const protocol of protocolsOf(query)) {
 		const mask = stateMask(protocol, query);
 		if (mask === 0) continue;
 		const number = protocol === 'tcp' ? IPPROTO_TCP : IPPROTO_UDP;
 		for (const family of [AF_INET, AF_INET6]) {
-			for (const socket of dumpSockets(family, number, mask, interfaceName)) {
-				if (!wanted(protocol, socket.state, socket.localPort, mask)) continue;
+			visitDiagDump(dumpRaw(family, number, mask), (view, at) => {
+				const state = view.getUint8(at + DIAG.state);
+				const localPort = view.getUint16(at + DIAG.localPort, false);
+				if (!wanted(protocol, state, localPort, mask)) return;
+				const cached = reuse?.get(view.getUint32(at + DIAG.inode, true));
+				if (
+					cached &&
+					cached.localPort === localPort &&
+					cached.protocol === protocol &&
+					cached.state === TCP_STATE_NAMES[state] &&
+					cached.uid === view.getUint32(at + DIAG.uid, true) &&
+					cached.remotePort === view.getUint16(at + DIAG.remotePort, false) &&
+					(cached.family === 6) === (view.getUint8(at + DIAG.family) === AF_INET6)
+				) {
+					records.push(cached);
+					return;
+				}
+				const socket = readDiagMessage(view, at, interfaceName);
 				records.push({
 					protocol,
 					family: socket.family,
@@ -123,7 +154,7 @@ export function readWithNetlink(query: SocketQuery = {}): SocketRecord[] {
 					inode: socket.inode,
 					uid: socket.uid,
 				});
-			}
+			});
 		}
 	}
 	return records;
@@ -325,8 +356,9 @@ export function readWithBackend(
 	backend: KernelBackend,
 	query: SocketQuery = {},
 	procRoot = '/proc',
+	reuse?: RecordLookup,
 ): SocketRecord[] {
-	if (backend === 'netlink') return readWithNetlink(query);
+	if (backend === 'netlink') return readWithNetlink(query, reuse);
 	if (backend === 'ss') return readWithSs(query);
 	return readWithProcNet(query, procRoot);
 }

@@ -63,8 +63,32 @@ export function parseDiagDump(
 	bytes: Uint8Array,
 	interfaceName: (index: number) => string | undefined = () => undefined,
 ): DiagSocket[] {
-	const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 	const sockets: DiagSocket[] = [];
+	visitDiagDump(bytes, (view, at) =>
+		sockets.push(readDiagMessage(view, at, interfaceName)),
+	);
+	return sockets;
+}
+
+/** Offsets of inet_diag_msg fields, for callers that read only what they need. */
+export const DIAG = {
+	family: 0,
+	state: 1,
+	localPort: 4,
+	remotePort: 6,
+	uid: 64,
+	inode: 68,
+} as const;
+
+/**
+ * The framing of parseDiagDump without building objects: calls `visit` with
+ * the offset of each inet_diag_msg. The same errors as parseDiagDump.
+ */
+export function visitDiagDump(
+	bytes: Uint8Array,
+	visit: (view: DataView, at: number) => void,
+): void {
+	const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 	let offset = 0;
 	let sawDone = false;
 	while (offset + NLMSG_HEADER_BYTES <= bytes.byteLength) {
@@ -92,7 +116,7 @@ export function parseDiagDump(
 					`sock_diag: short inet_diag_msg (${length} bytes at offset ${offset})`,
 				);
 			}
-			sockets.push(readDiagMessage(view, offset + NLMSG_HEADER_BYTES, interfaceName));
+			visit(view, offset + NLMSG_HEADER_BYTES);
 		}
 		offset += align4(length);
 	}
@@ -101,10 +125,9 @@ export function parseDiagDump(
 			`sock_diag: truncated reply (no NLMSG_DONE in ${bytes.byteLength} bytes)`,
 		);
 	}
-	return sockets;
 }
 
-function readDiagMessage(
+export function readDiagMessage(
 	view: DataView,
 	at: number,
 	interfaceName: (index: number) => string | undefined,
@@ -137,7 +160,11 @@ function readAddress(view: DataView, at: number, family: 4 | 6): string {
 	);
 }
 
-type Addon = {dump(family: number, protocol: number, stateMask: number): Buffer};
+type Addon = {
+	dump(family: number, protocol: number, stateMask: number): Buffer;
+	/** Socket inodes of the links in one /proc/PID/fd directory (absent in older builds). */
+	socketInodes?(fdDirectory: string): Uint32Array;
+};
 let addon: Addon | null | undefined;
 let addonError: unknown;
 

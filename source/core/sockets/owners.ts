@@ -15,8 +15,10 @@ import {PermissionError, ProcessGoneError} from '../errors.js';
 import {parseStat, startedAtMs} from '../processes/identity.js';
 import {userName} from '../users.js';
 import type {Holder} from './listener.js';
+import {loadAddon} from './netlink.js';
 
 const SOCKET_PREFIX = 'socket:[';
+const NO_HOLDERS = Object.freeze([]) as unknown as Holder[];
 
 function errorCode(error: unknown): string | undefined {
 	return (error as NodeJS.ErrnoException | undefined)?.code;
@@ -43,11 +45,25 @@ export function socketInodeOfLink(link: string): number | undefined {
  * when the process has exited and PermissionError when its fds are not ours
  * to read.
  */
-export function socketInodesOf(pid: number, procRoot = '/proc'): Set<number> {
+export function socketInodesOf(
+	pid: number,
+	procRoot = '/proc',
+	options: {native?: boolean} = {},
+): Set<number> {
+	return new Set(socketInodeList(pid, procRoot, options.native ?? true));
+}
+
+/** socketInodesOf without the Set: a Uint32Array from the addon, or a Set from the JS walk. */
+function socketInodeList(
+	pid: number,
+	procRoot: string,
+	useNative: boolean,
+): Iterable<number> {
 	const directory = `${procRoot}/${pid}/fd`;
-	let names: string[];
+	const native = useNative ? loadAddon()?.socketInodes : undefined;
 	try {
-		names = readdirSync(directory);
+		if (native) return native(directory);
+		return readSocketLinks(directory);
 	} catch (error: unknown) {
 		const code = errorCode(error);
 		if (isGone(code))
@@ -60,6 +76,11 @@ export function socketInodesOf(pid: number, procRoot = '/proc'): Set<number> {
 		}
 		throw error;
 	}
+}
+
+/** The same walk in JS, for when the addon is not built. */
+function readSocketLinks(directory: string): Set<number> {
+	const names = readdirSync(directory);
 	const inodes = new Set<number>();
 	for (const name of names) {
 		let link: string;
@@ -101,6 +122,8 @@ export type OwnerIndexOptions = {
 	fullWalkIntervalMs?: number;
 	/** Clock, for tests. */
 	now?: () => number;
+	/** Use the addon's fd walk when built (default true); false forces the JS walk. */
+	native?: boolean;
 };
 
 export class OwnerIndex {
@@ -108,8 +131,13 @@ export class OwnerIndex {
 	private readonly procRoot: string;
 	private readonly fullWalkIntervalMs: number;
 	private readonly now: () => number;
+	private readonly native: boolean;
 	private readonly processes = new Map<number, ProcessEntry>();
 	private inodeOwners = new Map<number, ProcessEntry[]>();
+	/** holdersOf answers, valid until the inode map is rebuilt. */
+	private holderLists = new Map<number, Holder[]>();
+	/** Every process that holds a wanted inode, valid until the inode map is rebuilt. */
+	private holderEntrySet = new Set<ProcessEntry>();
 	private lastFullWalkMs = Number.NEGATIVE_INFINITY;
 	/** Inodes no walk could explain (other users' processes, kernel sockets): no rewalk for them. */
 	private unexplainable = new Set<number>();
@@ -119,6 +147,7 @@ export class OwnerIndex {
 		this.procRoot = options.procRoot ?? '/proc';
 		this.fullWalkIntervalMs = options.fullWalkIntervalMs ?? 30_000;
 		this.now = options.now ?? Date.now;
+		this.native = options.native ?? true;
 	}
 
 	/** How many live processes' fd dirs could not be read (EACCES) at the last refresh. */
@@ -163,13 +192,19 @@ export class OwnerIndex {
 	 * lifetime). Empty when no readable process holds it.
 	 */
 	holdersOf(inode: number): Holder[] {
+		const cached = this.holderLists.get(inode);
+		if (cached) return cached;
 		const entries = this.inodeOwners.get(inode);
-		if (!entries) return [];
+		if (!entries) return NO_HOLDERS;
 		const holders: Holder[] = [];
+		let complete = true;
 		for (const entry of entries) {
 			const holder = this.holderOf(entry);
 			if (holder) holders.push(holder);
+			else complete = false;
 		}
+		// The same array until the owners change, so callers can compare by reference.
+		if (complete) this.holderLists.set(inode, holders);
 		return holders;
 	}
 
@@ -209,7 +244,7 @@ export class OwnerIndex {
 				sameProcess && known
 					? known
 					: {pid, startTicks, inodes: undefined, denied: false};
-			const previous = sameProcess ? known?.inodes : undefined;
+			const previous = known?.inodes;
 			this.stats.fdWalks++;
 			try {
 				entry.inodes = this.walkFds(pid, wanted);
@@ -227,7 +262,15 @@ export class OwnerIndex {
 			}
 			if (entry.denied) this.deniedCount++;
 			if (!sameProcess) entry.holder = undefined;
-			if (!sameProcess || !sameInodes(previous, entry.inodes)) changed = true;
+			// Only a change in who holds wanted inodes matters (most new processes hold none).
+			const before = previous?.size ?? 0;
+			const after = entry.inodes?.size ?? 0;
+			if (
+				(!sameProcess && before > 0) ||
+				(!sameInodes(previous, entry.inodes) && (before > 0 || after > 0))
+			) {
+				changed = true;
+			}
 			this.processes.set(pid, entry);
 		}
 		if (all) {
@@ -247,9 +290,10 @@ export class OwnerIndex {
 	 * unexplained, which triggers a walk.
 	 */
 	private walkFds(pid: number, wanted: ReadonlySet<number>): Set<number> {
-		const all = socketInodesOf(pid, this.procRoot);
 		const kept = new Set<number>();
-		for (const inode of all) if (wanted.has(inode)) kept.add(inode);
+		for (const inode of socketInodeList(pid, this.procRoot, this.native)) {
+			if (wanted.has(inode)) kept.add(inode);
+		}
 		return kept;
 	}
 
@@ -279,10 +323,7 @@ export class OwnerIndex {
 	}
 
 	private holderEntries(): Set<ProcessEntry> {
-		const entries = new Set<ProcessEntry>();
-		for (const list of this.inodeOwners.values())
-			for (const entry of list) entries.add(entry);
-		return entries;
+		return this.holderEntrySet;
 	}
 
 	private rebuildInodeMap(wanted: ReadonlySet<number>) {
@@ -296,8 +337,14 @@ export class OwnerIndex {
 				else owners.set(inode, [entry]);
 			}
 		}
-		for (const list of owners.values()) list.sort((a, b) => a.pid - b.pid);
+		const entries = new Set<ProcessEntry>();
+		for (const list of owners.values()) {
+			list.sort((a, b) => a.pid - b.pid);
+			for (const entry of list) entries.add(entry);
+		}
 		this.inodeOwners = owners;
+		this.holderEntrySet = entries;
+		this.holderLists = new Map();
 	}
 
 	private holderOf(entry: ProcessEntry): Holder | undefined {

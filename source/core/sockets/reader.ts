@@ -4,15 +4,14 @@
  * process identity). A ListenerReader kept across refreshes does only the
  * work that changed; `readListeners()` is the one-shot form for the CLI.
  */
-import {isRoot} from '../users.js';
-import {userName} from '../users.js';
+import {isRoot, userName} from '../users.js';
 import {
 	detectBackend,
 	readWithBackend,
 	type KernelBackend,
 	type SocketRecord,
 } from './kernel.js';
-import type {Holder, Listener, ListenerSnapshot} from './listener.js';
+import type {Listener, ListenerSnapshot} from './listener.js';
 import {OwnerIndex, type OwnerStats} from './owners.js';
 
 export type ListenerReaderOptions = {
@@ -27,7 +26,7 @@ export class ListenerReader {
 	private readonly procRoot: string;
 	private readonly backend: 'auto' | KernelBackend;
 	/** Last refresh's listeners by inode, reused when nothing about them changed. */
-	private previous = new Map<number, Listener>();
+	private previous = new Map<number, Cached>();
 
 	constructor(options: ListenerReaderOptions = {}) {
 		this.procRoot = options.procRoot ?? '/proc';
@@ -56,15 +55,24 @@ export class ListenerReader {
 		this.owners.refresh(inodes);
 		const root = isRoot();
 		const euid = typeof process.geteuid === 'function' ? process.geteuid() : -1;
-		const next = new Map<number, Listener>();
+		const next = new Map<number, Cached>();
 		const listeners: Listener[] = [];
 		let hiddenCount = 0;
+		// userName() checks /etc/passwd's mtime on every call: once per uid per read is enough.
+		const users = new Map<number, string>();
 		for (const record of records) {
 			const processes = this.owners.holdersOf(record.inode);
 			const hidden = processes.length === 0 && !root && record.uid !== euid;
 			if (hidden) hiddenCount++;
-			let listener = this.previous.get(record.inode);
-			if (!listener || !sameListener(listener, record, processes, hidden)) {
+			const previous = this.previous.get(record.inode);
+			let listener: Listener;
+			if (
+				previous &&
+				previous.record === record &&
+				previous.listener.processes === processes
+			) {
+				listener = previous.listener;
+			} else {
 				listener = {
 					protocol: record.protocol,
 					family: record.family,
@@ -73,13 +81,13 @@ export class ListenerReader {
 					state: record.state === 'LISTEN' ? 'LISTEN' : 'UNCONN',
 					inode: record.inode,
 					uid: record.uid,
-					user: userName(record.uid),
+					user: users.get(record.uid) ?? nameOf(users, record.uid),
 					processes,
 					processesHidden: hidden,
 				};
 			}
 			// Inode 0 (no file behind the socket) cannot key a cache.
-			if (record.inode !== 0) next.set(record.inode, listener);
+			if (record.inode !== 0) next.set(record.inode, {record, listener});
 			listeners.push(listener);
 		}
 		this.previous = next;
@@ -88,13 +96,16 @@ export class ListenerReader {
 
 	private readRecords(): SocketRecord[] {
 		const query = {listening: true, connected: false};
-		if (this.backend !== 'auto')
-			return readWithBackend(this.backend, query, this.procRoot);
+		const previous = this.previous;
+		const reuse = {get: (inode: number) => previous.get(inode)?.record};
+		if (this.backend !== 'auto') {
+			return readWithBackend(this.backend, query, this.procRoot, reuse);
+		}
 		const order: KernelBackend[] = ['netlink', 'ss', 'procnet'];
 		let lastError: unknown;
 		for (const backend of order.slice(order.indexOf(detectBackend()))) {
 			try {
-				return readWithBackend(backend, query, this.procRoot);
+				return readWithBackend(backend, query, this.procRoot, reuse);
 			} catch (error: unknown) {
 				lastError = error;
 			}
@@ -103,26 +114,12 @@ export class ListenerReader {
 	}
 }
 
-function sameListener(
-	listener: Listener,
-	record: SocketRecord,
-	processes: Holder[],
-	hidden: boolean,
-): boolean {
-	if (
-		listener.port !== record.localPort ||
-		listener.address !== record.localAddress ||
-		listener.protocol !== record.protocol ||
-		listener.uid !== record.uid ||
-		listener.processesHidden !== hidden ||
-		listener.processes.length !== processes.length
-	) {
-		return false;
-	}
-	for (let index = 0; index < processes.length; index++) {
-		if (listener.processes[index] !== processes[index]) return false;
-	}
-	return true;
+type Cached = {record: SocketRecord; listener: Listener};
+
+function nameOf(users: Map<number, string>, uid: number): string {
+	const name = userName(uid);
+	users.set(uid, name);
+	return name;
 }
 
 /** One snapshot of every listener, for commands that print and exit. */

@@ -194,9 +194,13 @@ function openAll(): Promise<Opened> {
 	return opened;
 }
 
-function find(records: SocketRecord[], protocol: string, port: number) {
+/** Other sockets may share a port number on other addresses: match the address too. */
+function find(records: SocketRecord[], protocol: string, port: number, address?: string) {
 	return records.filter(
-		(record) => record.protocol === protocol && record.localPort === port,
+		(record) =>
+			record.protocol === protocol &&
+			record.localPort === port &&
+			(address === undefined || record.localAddress === address),
 	);
 }
 
@@ -205,7 +209,7 @@ for (const backend of ['netlink', 'ss', 'procnet'] as KernelBackend[]) {
 		const ports = await openAll();
 		const records = readWithBackend(backend, {});
 		const expect = (protocol: string, port: number, family: number, address: string) => {
-			const found = find(records, protocol, port);
+			const found = find(records, protocol, port, address);
 			assert.equal(found.length, 1, `${backend}: ${protocol} ${address}:${port} once`);
 			assert.equal(found[0]!.family, family);
 			assert.equal(found[0]!.localAddress, address);
@@ -235,14 +239,14 @@ for (const backend of ['netlink', 'ss', 'procnet'] as KernelBackend[]) {
 		cleanup.push(() => client.destroy());
 		cleanup.push(() => accepted.forEach((socket) => socket.destroy()));
 		const listening = readWithBackend(backend, {protocols: ['tcp']});
-		assert.equal(find(listening, 'tcp', port).length, 1);
-		assert.equal(find(listening, 'tcp', client.localPort!).length, 0);
+		assert.equal(find(listening, 'tcp', port, '127.0.0.1').length, 1);
+		assert.equal(find(listening, 'tcp', client.localPort!, '127.0.0.1').length, 0);
 		const connected = readWithBackend(backend, {
 			protocols: ['tcp'],
 			listening: false,
 			connected: true,
 		});
-		const mine = find(connected, 'tcp', client.localPort!);
+		const mine = find(connected, 'tcp', client.localPort!, '127.0.0.1');
 		assert.equal(mine.length, 1);
 		assert.equal(mine[0]!.state, 'ESTAB');
 		assert.equal(mine[0]!.remotePort, port);

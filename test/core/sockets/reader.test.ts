@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import {spawn} from 'node:child_process';
 import {once} from 'node:events';
 import {existsSync, readFileSync} from 'node:fs';
+import {createInterface} from 'node:readline';
 import {diffSnapshots} from '../../../source/core/sockets/diff.js';
 import {listenerToJson} from '../../../source/core/sockets/json.js';
 import type {Listener} from '../../../source/core/sockets/listener.js';
@@ -26,14 +27,31 @@ const ownCommand = readFileSync('/proc/self/cmdline', 'utf8')
 	.replace(/\0+$/, '')
 	.replaceAll('\0', ' ');
 
-function mine(listeners: Listener[], protocol: string, port: number): Listener[] {
+/**
+ * Our socket by protocol, port and address (default 127.0.0.1): another
+ * process may use the same port number on another address.
+ */
+function mine(
+	listeners: Listener[],
+	protocol: string,
+	port: number,
+	address = '127.0.0.1',
+): Listener[] {
 	return listeners.filter(
-		(listener) => listener.protocol === protocol && listener.port === port,
+		(listener) =>
+			listener.protocol === protocol &&
+			listener.port === port &&
+			listener.address === address,
 	);
 }
 
-function only(listeners: Listener[], protocol: string, port: number): Listener {
-	const found = mine(listeners, protocol, port);
+function only(
+	listeners: Listener[],
+	protocol: string,
+	port: number,
+	address = '127.0.0.1',
+): Listener {
+	const found = mine(listeners, protocol, port, address);
 	assert.equal(found.length, 1, `${protocol} port ${port} listed once`);
 	return found[0]!;
 }
@@ -50,7 +68,7 @@ test('listeners of this process: tcp4, tcp6, udp4, udp6, with pid, name, command
 		['udp', udp4.port, 4, '127.0.0.1'],
 		['udp', udp6.port, 6, '::1'],
 	] as const) {
-		const listener = only(snapshot.listeners, protocol, port);
+		const listener = only(snapshot.listeners, protocol, port, address);
 		assert.equal(listener.family, family);
 		assert.equal(listener.address, address);
 		assert.equal(listener.state, protocol === 'tcp' ? 'LISTEN' : 'UNCONN');
@@ -95,6 +113,7 @@ test('listeners of child processes, one of them another user', async () => {
 			snapshot.listeners,
 			spec.kind === 'tcp' ? 'tcp' : 'udp',
 			root.ports[index]!,
+			spec.host,
 		);
 		assert.deepEqual(
 			listener.processes.map((holder) => holder.pid),
@@ -185,11 +204,11 @@ test('a pre-forked server (python fork) lists parent and child', async (t) => {
 		}
 		await killAndWait(parent);
 	});
-	const [line] = (await once(parent.stdout!, 'data')) as [Buffer];
-	const [port, childPid] = line.toString().trim().split(' ').map(Number) as [
-		number,
-		number,
+	const [line] = (await once(createInterface({input: parent.stdout!}), 'line')) as [
+		string,
 	];
+	const [port, childPid] = line.trim().split(/\s+/).map(Number) as [number, number];
+	assert.ok(Number.isInteger(childPid), `python printed "${line}"`);
 	forked = childPid;
 	const listener = only(readListeners().listeners, 'tcp', port);
 	assert.deepEqual(
@@ -244,13 +263,16 @@ test('the ss and /proc/net backends give the same listeners and owners', async (
 		listener.processes.map((holder) => holder.pid),
 	];
 	const expected = [
-		shape(only(readListeners().listeners, 'tcp', port)),
+		shape(only(readListeners().listeners, 'tcp', port, '::')),
 		shape(only(readListeners().listeners, 'udp', udp.port)),
 	];
 	for (const backend of ['netlink', 'ss', 'procnet'] as const) {
 		const listeners = new ListenerReader({backend}).read().listeners;
 		assert.deepEqual(
-			[shape(only(listeners, 'tcp', port)), shape(only(listeners, 'udp', udp.port))],
+			[
+				shape(only(listeners, 'tcp', port, '::')),
+				shape(only(listeners, 'udp', udp.port)),
+			],
 			expected,
 			backend,
 		);
@@ -263,13 +285,25 @@ test('diffSnapshots: appeared and vanished by protocol, address, port and inode'
 	const {server, port} = await listenTcp(cleanup, '127.0.0.1');
 	const during = reader.read().listeners;
 	const diff = diffSnapshots(before, during);
-	assert.deepEqual(diff.appeared.filter((l) => l.port === port).length, 1);
-	assert.equal(diff.vanished.filter((l) => l.port === port).length, 0);
+	assert.deepEqual(
+		diff.appeared.filter((l) => l.port === port && l.address === '127.0.0.1').length,
+		1,
+	);
+	assert.equal(
+		diff.vanished.filter((l) => l.port === port && l.address === '127.0.0.1').length,
+		0,
+	);
 	await new Promise((resolve) => server.close(resolve));
 	const afterClose = reader.read().listeners;
 	const closed = diffSnapshots(during, afterClose);
-	assert.equal(closed.vanished.filter((l) => l.port === port).length, 1);
-	assert.equal(closed.appeared.filter((l) => l.port === port).length, 0);
+	assert.equal(
+		closed.vanished.filter((l) => l.port === port && l.address === '127.0.0.1').length,
+		1,
+	);
+	assert.equal(
+		closed.appeared.filter((l) => l.port === port && l.address === '127.0.0.1').length,
+		0,
+	);
 	const same = diffSnapshots(afterClose, afterClose);
 	assert.deepEqual(same, {appeared: [], vanished: []});
 });
