@@ -205,3 +205,59 @@ test('declining SIGKILL leaves the survivor running and says so', async (t) => {
 	assert.ok(child.alive());
 	assert.equal(await portIsFree(child.port), false);
 });
+
+test('a failing unit contender is stopped through the service manager, and refused without one', async (t) => {
+	const dir = tempDir(t);
+	const child = await startOrphanListener({cwd: dir});
+	t.after(() => child.stop());
+	const failing: UnitLog = {
+		available: async () => true,
+		troubledUnits: async () => [{unit: 'web.service', state: 'auto-restart'}],
+		journal: async () =>
+			`bind() to 127.0.0.1:${child.port} failed (98: Address already in use)`,
+		enabled: async () => false,
+	};
+	const identification = await identify(
+		{port: child.port},
+		systemSources({units: failing, declarations: configDeclarations({root: dir})}),
+	);
+	const unit = identification.parties.find((party) => party.kind === 'unit')!;
+	assert.equal(unit.label, 'web.service (restarting: address in use)');
+	const stopped: string[] = [];
+	const manager = {
+		available: async () => true,
+		show: async () => undefined,
+		stop: async (name: string) => {
+			stopped.push(name);
+		},
+		restart: async () => {},
+	};
+	const actions = createConflictActions({
+		root: dir,
+		auditLog: false,
+		serviceManager: manager,
+	});
+	assert.deepEqual(actions.available(unit, identification), ['terminate']);
+	const preview = (await actions.preview(
+		'terminate',
+		unit,
+		identification,
+	)) as TerminatePreview;
+	assert.equal(preview.refused, undefined);
+	assert.match(preview.steps[0]!, /^systemctl stop web\.service/);
+	const outcome = await actions.run(
+		preview,
+		runOptions([], async () => false),
+	);
+	assert.deepEqual(stopped, ['web.service']);
+	assert.deepEqual(outcome.changes, [{kind: 'unit-stopped', unit: 'web.service'}]);
+	assert.ok(child.alive(), 'the holder is left alone');
+
+	const without = createConflictActions({
+		root: dir,
+		auditLog: false,
+		serviceManager: {...manager, available: async () => false},
+	});
+	const refused = await without.preview('terminate', unit, identification);
+	assert.match(refused.refused ?? '', /systemd is not running here/);
+});

@@ -194,7 +194,7 @@ test('identify → prioritise → reconfigure: the holder’s .env is rewritten 
 		}
 	});
 	// The injected restart: stop the old process and start the program again from its directory.
-	const restartCommand = `kill ${child.pid}; cd '${app}' && { node server.cjs >/dev/null 2>&1 & echo $! > new.pid; }`;
+	const restartCommand = `kill ${child.pid}; cd '${app}' && { node server.cjs >/dev/null 2>server.err & echo $! > new.pid; }`;
 	const deps: ResolveDeps = {
 		sources: systemSources({
 			units: unitFailingOn(port),
@@ -203,6 +203,8 @@ test('identify → prioritise → reconfigure: the holder’s .env is rewritten 
 		actions: createConflictActions({
 			root: dir,
 			restartCommand,
+			// Generous: verification returns as soon as the program listens, and a loaded machine starts node slowly.
+			verifyTimeoutMs: 30_000,
 			auditLog: path.join(dir, 'actions.log'),
 		}),
 	};
@@ -261,7 +263,14 @@ test('identify → prioritise → reconfigure: the holder’s .env is rewritten 
 	await press(ui, ENTER);
 
 	frame = await waitFor(ui.lastFrame, (text) => text.includes('What changed'), 'done');
-	assert.match(frame, new RegExp(`✔ .*now listens on ${to}`));
+	const serverErrors = path.join(app, 'server.err');
+	assert.match(
+		frame,
+		new RegExp(`✔ .*now listens on ${to}`),
+		existsSync(serverErrors)
+			? `restarted server said: ${readFileSync(serverErrors, 'utf8')}`
+			: undefined,
+	);
 	assert.match(frame, new RegExp(`port ${port} → ${to} \\(backup `));
 	assert.equal(readFileSync(env, 'utf8'), `NAME=demo\nPORT=${to}\n`);
 	const backups = readdirSync(app).filter(
@@ -412,4 +421,40 @@ test('an ancestor of this session: the pid must be typed before anything is sign
 	frame = await waitFor(ui.lastFrame, (text) => text.includes('What changed'), 'done');
 	assert.match(frame, new RegExp(`✔ ${child.port} is free`));
 	assert.equal(child.alive(), false);
+});
+
+test('i adds what the user needs the port for as a contender, and it is ranked', async (t) => {
+	const dir = stateDir(t);
+	const child = await startOrphanListener({cwd: dir});
+	t.after(() => child.stop());
+	const deps: ResolveDeps = {
+		sources: systemSources({
+			units: noUnits,
+			declarations: configDeclarations({root: dir}),
+		}),
+		actions: createConflictActions({root: dir, auditLog: false}),
+	};
+	const ui = render(<ResolveScreen port={child.port} deps={deps} onBack={() => {}} />);
+	t.after(() => ui.unmount());
+	await waitFor(
+		ui.lastFrame,
+		(text) => text.includes(`node (pid ${child.pid})`),
+		'identify',
+	);
+	await press(ui, 'i');
+	await waitFor(ui.lastFrame, (text) => text.includes('I need port'), 'need field');
+	await press(ui, 'my api');
+	await waitFor(ui.lastFrame, (text) => text.includes('for: my api'), 'typed');
+	await press(ui, ENTER);
+	let frame = await waitFor(
+		ui.lastFrame,
+		(text) => text.includes('wants (you)'),
+		'need added',
+	);
+	assert.match(frame, /wants \(you\)\s+you: my api/);
+	await press(ui, ENTER);
+	frame = await waitFor(ui.lastFrame, (text) => text.includes('Who keeps'), 'prioritise');
+	assert.match(frame, /❯ ★ you: my api/);
+	assert.match(frame, /\+ you need this port for my api/);
+	assert.ok(child.alive());
 });
