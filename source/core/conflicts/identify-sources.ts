@@ -14,8 +14,7 @@ import {readListeners} from '../sockets/reader.js';
 import {serviceName} from '../sockets/services.js';
 import type {DeclaredPort, IdentifySources, ProcessFacts} from './identify.js';
 import {systemdUnitLog} from './unit-contenders.js';
-import {adapterNamed} from './adapters/index.js';
-import {findPortSources, type PortSource} from './reconfigure.js';
+import {declarationsOfPort} from './reconfigure.js';
 
 /** Facts about one process from the processes core; undefined once it has gone. */
 export function readProcessFacts(pid: number): ProcessFacts | undefined {
@@ -57,30 +56,6 @@ export function countConnections(port: number, protocol: 'tcp' | 'udp'): number 
 	).length;
 }
 
-function toDeclared(source: PortSource): DeclaredPort[] {
-	const adapter = adapterNamed(source.adapter);
-	return source.declarations.map((found) => {
-		let unit: string | undefined;
-		try {
-			unit = adapter.unit(source.scan, found);
-		} catch {
-			unit = undefined;
-		}
-		return {
-			adapter: source.adapter,
-			title: source.title,
-			processNames: adapter.processNames,
-			...(unit ? {unit} : {}),
-			file: found.file,
-			line: found.line,
-			port: found.port,
-			protocol: found.protocol,
-			context: found.context,
-			...(found.scope ? {scope: found.scope} : {}),
-		};
-	});
-}
-
 /**
  * Declarations of a port: every adapter's default locations (under `root`),
  * the extra files, and a `.env` in each holder's working directory.
@@ -91,8 +66,8 @@ export function configDeclarations(
 	return async (port, protocol, hints) => {
 		const found: DeclaredPort[] = [];
 		const seen = new Set<string>();
-		const add = (sources: PortSource[]) => {
-			for (const declared of sources.flatMap(toDeclared)) {
+		const add = (declarations: DeclaredPort[]) => {
+			for (const declared of declarations) {
 				const key = `${declared.file}:${declared.line}:${declared.port}`;
 				if (declared.protocol !== protocol || seen.has(key)) continue;
 				seen.add(key);
@@ -100,7 +75,7 @@ export function configDeclarations(
 			}
 		};
 		try {
-			add(findPortSources(port, options.root ? {root: options.root} : {}));
+			add(declarationsOfPort(port, options.root ? {root: options.root} : {}));
 		} catch {
 			// An unreadable config tree hides its declarations, nothing more.
 		}
@@ -112,7 +87,7 @@ export function configDeclarations(
 		];
 		for (const file of files) {
 			try {
-				add(findPortSources(port, {file}));
+				add(declarationsOfPort(port, {file}));
 			} catch {
 				// Not a config portui knows, or unreadable: skipped.
 			}

@@ -449,10 +449,15 @@ export function createConflictActions(options: WiringOptions = {}): ConflictActi
 			changes.push({kind: 'unit-restarted', unit: outcome.restart.unit});
 		if (outcome.restart?.how === 'command' && outcome.restart.command)
 			changes.push({kind: 'command-run', command: outcome.restart.command});
-		const todo =
-			outcome.restart?.how === 'manual' && plan.restartHint
+		const todo = [
+			...(outcome.restart?.how === 'manual' && plan.restartHint
 				? [`run: ${plan.restartHint}`]
-				: [];
+				: []),
+			// Shown, never run: opening a firewall is the user's call.
+			...(outcome.firewall
+				? [`open the new port in the firewall: ${outcome.firewall}`]
+				: []),
+		];
 		return {
 			action: 'reconfigure',
 			ok: outcome.ok,
