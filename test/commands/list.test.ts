@@ -5,11 +5,13 @@ import {existsSync} from 'node:fs';
 import {fileURLToPath} from 'node:url';
 import {
 	filterListeners,
+	formatListJson,
 	formatListTable,
 	hiddenHint,
 	pidCell,
 	sortListeners,
 } from '../../source/commands/list.js';
+import {listenerToJson} from '../../source/core/sockets/json.js';
 import type {Holder, Listener} from '../../source/core/sockets/listener.js';
 import {
 	bindUdp,
@@ -29,6 +31,8 @@ function runCli(args: string[], prefix: string[] = []) {
 	const result = spawnSync(argv[0]!, argv.slice(1), {
 		encoding: 'utf8',
 		env: {...process.env, CI: 'true'},
+		// The machine may have thousands of listeners: the JSON can be megabytes.
+		maxBuffer: 1 << 28,
 	});
 	return {code: result.status, stdout: result.stdout, stderr: result.stderr};
 }
@@ -109,6 +113,21 @@ test('filters and order', () => {
 		[3],
 	);
 	assert.deepEqual(filterListeners(all, {}).length, 4);
+});
+
+test('JSON printed in slices joins into one valid array', () => {
+	const many = Array.from({length: 2345}, (_, index) => listener({inode: index + 1}));
+	let text = '';
+	for (let start = 0; start < many.length; start += 1000) {
+		text += formatListJson(many, start, start + 1000);
+	}
+	const parsed = JSON.parse(text) as Array<{inode: number}>;
+	assert.equal(parsed.length, 2345);
+	assert.equal(parsed[2344]!.inode, 2345);
+	assert.equal(formatListJson([]), '[]\n');
+	assert.deepEqual(JSON.parse(formatListJson(many.slice(0, 1))), [
+		JSON.parse(JSON.stringify(listenerToJson(many[0]!))),
+	]);
 });
 
 test('the hint names the hidden count only when not root', () => {

@@ -44,6 +44,17 @@ export function listenerToJson(listener: Listener): ListenerJson {
 }
 
 const holderFragments = new WeakMap<Listener['processes'], string>();
+const quotedCache = new Map<string, string>();
+
+/** JSON.stringify for the few distinct addresses and user names of a table. */
+function quoted(text: string): string {
+	let result = quotedCache.get(text);
+	if (result === undefined) {
+		result = JSON.stringify(text);
+		if (quotedCache.size < 10_000) quotedCache.set(text, result);
+	}
+	return result;
+}
 
 /**
  * `JSON.stringify(listenerToJson(listener))`, built without the intermediate
@@ -65,5 +76,5 @@ export function listenerJsonText(listener: Listener): string {
 			: '"pid":null,"process":null,"command":null,"processes":[]';
 		holderFragments.set(listener.processes, holders);
 	}
-	return `{"protocol":"${listener.protocol}","family":${listener.family},"address":${JSON.stringify(listener.address)},"port":${listener.port},"state":"${listener.state}","inode":${listener.inode},"uid":${listener.uid},"user":${JSON.stringify(listener.user)},${holders}}`;
+	return `{"protocol":"${listener.protocol}","family":${listener.family},"address":${quoted(listener.address)},"port":${listener.port},"state":"${listener.state}","inode":${listener.inode},"uid":${listener.uid},"user":${quoted(listener.user)},${holders}}`;
 }

@@ -114,6 +114,8 @@ type ProcessEntry = {
 	inodes: Set<number> | undefined;
 	denied: boolean;
 	holder?: Holder;
+	/** `[this]`, the owner list of every inode only this process holds. */
+	alone?: ProcessEntry[];
 };
 
 export type OwnerIndexOptions = {
@@ -135,7 +137,7 @@ export class OwnerIndex {
 	private readonly processes = new Map<number, ProcessEntry>();
 	private inodeOwners = new Map<number, ProcessEntry[]>();
 	/** holdersOf answers, valid until the inode map is rebuilt. */
-	private holderLists = new Map<number, Holder[]>();
+	private holderLists = new Map<ProcessEntry[], Holder[]>();
 	/** Every process that holds a wanted inode, valid until the inode map is rebuilt. */
 	private holderEntrySet = new Set<ProcessEntry>();
 	private lastFullWalkMs = Number.NEGATIVE_INFINITY;
@@ -182,8 +184,10 @@ export class OwnerIndex {
 		if (this.walk(pids, full, wantedSet) || changed || this.inodeOwners.size === 0) {
 			this.rebuildInodeMap(wantedSet);
 		}
-		if (!full && this.hasUnexplained(wantedSet)) {
+		if (full) this.noteUnexplainable(wantedSet);
+		else if (this.hasUnexplained(wantedSet)) {
 			if (this.walk(pids, true, wantedSet)) this.rebuildInodeMap(wantedSet);
+			this.noteUnexplainable(wantedSet);
 		}
 	}
 
@@ -192,10 +196,10 @@ export class OwnerIndex {
 	 * lifetime). Empty when no readable process holds it.
 	 */
 	holdersOf(inode: number): Holder[] {
-		const cached = this.holderLists.get(inode);
-		if (cached) return cached;
 		const entries = this.inodeOwners.get(inode);
 		if (!entries) return NO_HOLDERS;
+		const cached = this.holderLists.get(entries);
+		if (cached) return cached;
 		const holders: Holder[] = [];
 		let complete = true;
 		for (const entry of entries) {
@@ -204,7 +208,7 @@ export class OwnerIndex {
 			else complete = false;
 		}
 		// The same array until the owners change, so callers can compare by reference.
-		if (complete) this.holderLists.set(inode, holders);
+		if (complete) this.holderLists.set(entries, holders);
 		return holders;
 	}
 
@@ -273,12 +277,6 @@ export class OwnerIndex {
 			}
 			this.processes.set(pid, entry);
 		}
-		if (all) {
-			this.unexplainable = new Set();
-			const explained = this.explainedInodes();
-			for (const inode of wanted)
-				if (!explained.has(inode)) this.unexplainable.add(inode);
-		}
 		return changed;
 	}
 
@@ -306,12 +304,12 @@ export class OwnerIndex {
 		}
 	}
 
-	private explainedInodes(): Set<number> {
-		const explained = new Set<number>();
-		for (const entry of this.processes.values()) {
-			if (entry.inodes) for (const inode of entry.inodes) explained.add(inode);
+	/** After a full walk: what is still unexplained will not trigger another until the timer. */
+	private noteUnexplainable(wanted: ReadonlySet<number>) {
+		this.unexplainable = new Set();
+		for (const inode of wanted) {
+			if (!this.inodeOwners.has(inode)) this.unexplainable.add(inode);
 		}
-		return explained;
 	}
 
 	private hasUnexplained(wanted: ReadonlySet<number>): boolean {
@@ -327,19 +325,38 @@ export class OwnerIndex {
 	}
 
 	private rebuildInodeMap(wanted: ReadonlySet<number>) {
+		// Inodes with the same holders share one list (and so one Holder[] in
+		// holdersOf): 10,000 listeners of 4 processes make 4 lists, not 10,000.
 		const owners = new Map<number, ProcessEntry[]>();
+		let shared = false;
 		for (const entry of this.processes.values()) {
 			if (!entry.inodes) continue;
 			for (const inode of entry.inodes) {
 				if (!wanted.has(inode)) continue;
 				const list = owners.get(inode);
-				if (list) list.push(entry);
-				else owners.set(inode, [entry]);
+				if (!list) owners.set(inode, (entry.alone ??= [entry]));
+				else {
+					owners.set(inode, [...list, entry]);
+					shared = true;
+				}
+			}
+		}
+		if (shared) {
+			const canonical = new Map<string, ProcessEntry[]>();
+			for (const [inode, list] of owners) {
+				if (list.length === 1) continue;
+				list.sort((a, b) => a.pid - b.pid);
+				const key = list.map((entry) => entry.pid).join(',');
+				const known = canonical.get(key);
+				if (known) owners.set(inode, known);
+				else canonical.set(key, list);
 			}
 		}
 		const entries = new Set<ProcessEntry>();
+		const seen = new Set<ProcessEntry[]>();
 		for (const list of owners.values()) {
-			list.sort((a, b) => a.pid - b.pid);
+			if (seen.has(list)) continue;
+			seen.add(list);
 			for (const entry of list) entries.add(entry);
 		}
 		this.inodeOwners = owners;

@@ -19,6 +19,11 @@ export type ListenerReaderOptions = {
 	backend?: 'auto' | KernelBackend;
 	/** How often the owner index re-walks every process regardless (ms). */
 	fullWalkIntervalMs?: number;
+	/**
+	 * Keep what the next read can reuse (default true). One-shot reads turn it
+	 * off: keeping 10,000 listeners indexed for a read that never comes is waste.
+	 */
+	keepState?: boolean;
 };
 
 export class ListenerReader {
@@ -27,10 +32,12 @@ export class ListenerReader {
 	private readonly backend: 'auto' | KernelBackend;
 	/** Last refresh's listeners by inode, reused when nothing about them changed. */
 	private previous = new Map<number, Cached>();
+	private readonly keepState: boolean;
 
 	constructor(options: ListenerReaderOptions = {}) {
 		this.procRoot = options.procRoot ?? '/proc';
 		this.backend = options.backend ?? 'auto';
+		this.keepState = options.keepState ?? true;
 		this.owners = new OwnerIndex({
 			procRoot: this.procRoot,
 			fullWalkIntervalMs: options.fullWalkIntervalMs,
@@ -87,7 +94,8 @@ export class ListenerReader {
 				};
 			}
 			// Inode 0 (no file behind the socket) cannot key a cache.
-			if (record.inode !== 0) next.set(record.inode, {record, listener});
+			if (record.inode !== 0 && this.keepState)
+				next.set(record.inode, {record, listener});
 			listeners.push(listener);
 		}
 		this.previous = next;
@@ -124,5 +132,5 @@ function nameOf(users: Map<number, string>, uid: number): string {
 
 /** One snapshot of every listener, for commands that print and exit. */
 export function readListeners(options: ListenerReaderOptions = {}): ListenerSnapshot {
-	return new ListenerReader(options).read();
+	return new ListenerReader({keepState: false, ...options}).read();
 }

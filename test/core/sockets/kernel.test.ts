@@ -265,10 +265,20 @@ test('readSocketRecords (auto) agrees with every backend on our sockets', async 
 	const ports = await openAll();
 	const key = (record: SocketRecord) =>
 		`${record.protocol} ${record.localAddress} ${record.localPort} ${record.inode}`;
-	const ours = new Set(Object.values(ports));
+	const ours = new Set([
+		`tcp 127.0.0.1 ${ports.tcp4}`,
+		`tcp ::1 ${ports.tcp6}`,
+		`tcp :: ${ports.dual}`,
+		`tcp :: ${ports.v6only}`,
+		`udp 127.0.0.1 ${ports.udp4}`,
+		`udp ::1 ${ports.udp6}`,
+		`udp :: ${ports.udpDual}`,
+	]);
 	const pick = (records: SocketRecord[]) =>
 		records
-			.filter((record) => ours.has(record.localPort))
+			.filter((record) =>
+				ours.has(`${record.protocol} ${record.localAddress} ${record.localPort}`),
+			)
 			.map(key)
 			.sort();
 	const auto = pick(readSocketRecords({}));
