@@ -152,6 +152,11 @@ export async function run(argv: string[]): Promise<number> {
 		port,
 		family: want4 === want6 ? undefined : want4 ? 4 : 6,
 	};
+	// `portui list | head`: a closed pipe ends the listing, not with a stack trace.
+	process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+		if (error.code === 'EPIPE') process.exit(0);
+		throw error;
+	});
 	const snapshot = readListeners();
 	const listeners = sortListeners(filterListeners(snapshot.listeners, filter));
 	if (flags.json) {

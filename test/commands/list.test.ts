@@ -1,6 +1,7 @@
 import {test, after} from 'node:test';
 import assert from 'node:assert/strict';
-import {spawnSync} from 'node:child_process';
+import {spawn, spawnSync} from 'node:child_process';
+import {once} from 'node:events';
 import {existsSync} from 'node:fs';
 import {fileURLToPath} from 'node:url';
 import {
@@ -265,4 +266,19 @@ test('as nobody: root-owned listeners are listed without processes, with one hin
 		lines[0]!,
 		/^portui: \d+ sockets? belongs? to other users; run with sudo to see their processes$/,
 	);
+});
+
+test('a reader that stops early (portui list | head) ends it quietly', async () => {
+	// Enough output to overflow a pipe buffer: 600 listeners of ours.
+	for (let index = 0; index < 600; index++) await listenTcp(cleanup, '127.0.0.1');
+	const child = spawn(process.execPath, [cli, 'list', '--json'], {
+		stdio: ['ignore', 'pipe', 'pipe'],
+	});
+	let stderr = '';
+	child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+	await once(child.stdout, 'data');
+	child.stdout.destroy();
+	const [code] = (await once(child, 'exit')) as [number | null];
+	assert.equal(code, 0, stderr);
+	assert.doesNotMatch(stderr, /EPIPE|\n\s+at /);
 });
