@@ -260,6 +260,8 @@ export async function run(argv: string[]): Promise<number> {
 			banner: options.banner ?? false,
 			reportClosed: options.all ?? false,
 			signal: controller.signal,
+			// Nothing else runs on this thread: probe here too, no worker start-up first.
+			inProcess: true,
 		})) {
 			report = collect(report, event);
 			if (bar && event.type === 'progress' && Date.now() - lastDraw > 90) {

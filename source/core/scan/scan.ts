@@ -14,12 +14,15 @@ import {probeBudget} from './limits.js';
 import {
 	emptyCounts,
 	type PortResult,
+	type PortState,
 	type ScanEvent,
 	type ScanProgress,
 	type StateCounts,
 	type Technique,
 } from './model.js';
 import {runNmap} from './nmap.js';
+import {TcpEngine} from './tcp-engine.js';
+import {UdpEngine} from './udp-engine.js';
 import type {Protocol} from './ports.js';
 import type {ScanTarget} from './targets.js';
 import type {Backend} from './tcp-probe.js';
@@ -43,6 +46,11 @@ export type ScanOptions = {
 	backend?: Backend;
 	/** Worker threads for TCP (default: 2 when the machine has 2 cores and the scan is large). */
 	workers?: number;
+	/**
+	 * Run one share of the probes on the calling thread instead of a worker.
+	 * For printing commands only: a UI must keep its thread free.
+	 */
+	inProcess?: boolean;
 	signal?: AbortSignal;
 };
 
@@ -210,8 +218,36 @@ export async function* scan(options: ScanOptions): AsyncGenerator<ScanEvent> {
 			fixedTimeout: options.fixedTimeout ?? false,
 		};
 		const shares = split(options, workerCount, live);
+		// The first share on this thread (for printing commands, whose thread
+		// has nothing else to do): no worker start-up before the first probe.
+		const runHere = async (job: WorkerJob): Promise<void> => {
+			const sink = {
+				result(index: number, port: number, state: PortState, reason: string): void {
+					const host = live[index];
+					hostDone[host]++;
+					if (state !== 'closed' || options.reportClosed)
+						addResult({host, port, protocol, state, reason});
+					else counts[host].closed++;
+				},
+				hostError(index: number, error: string): void {
+					queue.push({type: 'host-error', host: live[index], error});
+				},
+			};
+			const engine =
+				job.kind === 'tcp'
+					? new TcpEngine(job.hosts, job.options, sink)
+					: new UdpEngine(job.hosts, job.options, sink);
+			const onAbort = (): void => engine.stop();
+			signal?.addEventListener('abort', onAbort, {once: true});
+			try {
+				engine.start();
+				await engine.done;
+			} finally {
+				signal?.removeEventListener('abort', onAbort);
+			}
+		};
 		await Promise.all(
-			shares.map(async (hosts) => {
+			shares.map(async (hosts, share) => {
 				const job: WorkerJob =
 					options.technique === 'udp'
 						? {
@@ -226,6 +262,10 @@ export async function* scan(options: ScanOptions): AsyncGenerator<ScanEvent> {
 								options: {...common, backend: options.backend ?? 'bare'},
 								reportClosed: options.reportClosed ?? false,
 							};
+				if (share === 0 && options.inProcess) {
+					await runHere(job);
+					return;
+				}
 				const worker = startWorker(job);
 				const onAbort = (): void => {
 					worker.postMessage({type: 'stop'});

@@ -174,13 +174,20 @@ test(
 		try {
 			// Everything dropped: probes stay in flight until cancelled.
 			dropPorts(link.target, 'tcp', ['1-65535' as unknown as number]);
-			for (const backend of ['bare', 'socket']) {
+			const runs = [
+				{backend: 'bare', inProcess: false},
+				{backend: 'socket', inProcess: false},
+				// As the CLI runs it: one share on the calling thread.
+				{backend: 'bare', inProcess: true},
+			];
+			for (const {backend, inProcess} of runs) {
 				const result = await coreScanIn(link.scanner, {
 					targets: [host(link.targetAddress, 4)],
 					ports: allPorts,
 					technique: 'connect',
 					timeoutMs: 5000,
 					backend,
+					inProcess,
 					cancelAfterMs: 700,
 				});
 				assert.equal(result.cancelled, true, backend);
