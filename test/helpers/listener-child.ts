@@ -85,6 +85,24 @@ export async function connectTo(port: number): Promise<net.Socket> {
 	return socket;
 }
 
+/**
+ * A port that was free on 127.0.0.1 a moment ago, below the ephemeral range
+ * (32768-60999): there, the ports just above it can be the local ports of
+ * other programs' connections, which a later bind() collides with.
+ */
+export async function unusedLowPort(): Promise<number> {
+	for (let attempt = 0; attempt < 200; attempt++) {
+		const port = 20_000 + Math.floor(Math.random() * 10_000);
+		if (
+			(await portIsFree(port)) &&
+			(await portIsFree(port + 1)) &&
+			(await portIsFree(port + 2))
+		)
+			return port;
+	}
+	throw new Error('no free port found in 20000-29999');
+}
+
 /** A port that was free on 127.0.0.1 a moment ago (the kernel picked it). */
 export async function unusedPort(): Promise<number> {
 	const server = net.createServer();

@@ -425,12 +425,15 @@ function ReconfigureLines({preview}: {preview: ReconfigurePreview}) {
 function PreviewStep({state}: {state: ResolveState}) {
 	const theme = useTheme();
 	const target = partyById(state, state.targetId);
-	if (state.loading || !state.preview)
+	if (state.loading)
 		return (
 			<Text {...theme.muted}>
 				Working out exactly what {state.action} of {target?.label} would do…
 			</Text>
 		);
+	// The reason is on the status line; nothing was changed.
+	if (!state.preview)
+		return <Text>No preview: nothing can be done this way (Esc to choose again).</Text>;
 	return (
 		<Box flexDirection="column">
 			<Text bold wrap="truncate-end">

@@ -26,7 +26,7 @@ import {
 	portIsFree,
 	startListenerChild,
 	startOrphanListener,
-	unusedPort,
+	unusedLowPort,
 } from '../../helpers/listener-child.js';
 
 const ENTER = '\r';
@@ -176,7 +176,7 @@ test('identify → prioritise → reconfigure: the holder’s .env is rewritten 
 	const dir = stateDir(t);
 	const app = path.join(dir, 'app');
 	mkdirSync(app);
-	const port = await unusedPort();
+	const port = await unusedLowPort();
 	const env = path.join(app, '.env');
 	writeFileSync(env, `NAME=demo\nPORT=${port}\n`);
 	writeFileSync(path.join(app, 'server.cjs'), ENV_SERVER_SCRIPT);
@@ -456,5 +456,51 @@ test('i adds what the user needs the port for as a contender, and it is ranked',
 	frame = await waitFor(ui.lastFrame, (text) => text.includes('Who keeps'), 'prioritise');
 	assert.match(frame, /❯ ★ you: my api/);
 	assert.match(frame, /\+ you need this port for my api/);
+	assert.ok(child.alive());
+});
+
+test('a preview that fails says why and Esc goes back to choosing, nothing done', async (t) => {
+	const dir = stateDir(t);
+	const child = await startOrphanListener({cwd: dir});
+	t.after(() => child.stop());
+	const real = createConflictActions({root: dir, auditLog: false});
+	const deps: ResolveDeps = {
+		sources: systemSources({
+			units: noUnits,
+			declarations: configDeclarations({root: dir}),
+		}),
+		actions: {
+			...real,
+			preview: async () => {
+				throw new Error('cannot signal process: needs root: run with sudo');
+			},
+		},
+	};
+	const ui = render(<ResolveScreen port={child.port} deps={deps} onBack={() => {}} />);
+	t.after(() => ui.unmount());
+	await waitFor(
+		ui.lastFrame,
+		(text) => text.includes(`node (pid ${child.pid})`),
+		'identify',
+	);
+	await press(ui, ENTER);
+	await waitFor(ui.lastFrame, (text) => text.includes('nobody: just free'), 'prioritise');
+	await press(ui, DOWN);
+	await waitFor(ui.lastFrame, (text) => /❯ +nobody/.test(text), 'nobody highlighted');
+	await press(ui, ENTER);
+	await waitFor(ui.lastFrame, (text) => text.includes('Nobody keeps'), 'action');
+	await press(ui, ENTER);
+	const frame = await waitFor(
+		ui.lastFrame,
+		(text) => text.includes('No preview'),
+		'failed preview',
+	);
+	assert.match(frame, /needs root: run with sudo/);
+	await press(ui, ESC);
+	await waitFor(
+		ui.lastFrame,
+		(text) => text.includes('Nobody keeps'),
+		'back to the action step',
+	);
 	assert.ok(child.alive());
 });
