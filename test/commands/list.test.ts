@@ -10,6 +10,7 @@ import {
 	formatListTable,
 	hiddenHint,
 	pidCell,
+	quickFlags,
 	sortListeners,
 } from '../../source/commands/list.js';
 import {listenerToJson} from '../../source/core/sockets/json.js';
@@ -129,6 +130,30 @@ test('JSON printed in slices joins into one valid array', () => {
 	assert.deepEqual(JSON.parse(formatListJson(many.slice(0, 1))), [
 		JSON.parse(JSON.stringify(listenerToJson(many[0]!))),
 	]);
+});
+
+test('everyday flags skip meow; anything unusual is left to it', () => {
+	assert.deepEqual(quickFlags([]), {});
+	assert.deepEqual(quickFlags(['--json', '--tcp', '--port', '80', '--6']), {
+		json: true,
+		tcp: true,
+		port: 80,
+		ipv6: true,
+	});
+	for (const argv of [
+		['--help'],
+		['--version'],
+		['--port=80'],
+		['--port'],
+		['--port', 'abc'],
+		['--port', '0'],
+		['--port', '70000'],
+		['-4'],
+		['--bogus'],
+		['extra'],
+	]) {
+		assert.equal(quickFlags(argv), undefined, argv.join(' '));
+	}
 });
 
 test('the hint names the hidden count only when not root', () => {
