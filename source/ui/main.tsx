@@ -10,6 +10,7 @@ import {formatAge} from '../format/duration.js';
 import {userName} from '../core/users.js';
 import {App, type ScreenRegistry} from './app.js';
 import {runFullScreen} from './run.js';
+import {defaultScreens} from './screens/registry.js';
 import type {ProtocolMode} from './state/list-state.js';
 
 export type ListUiOptions = {
@@ -32,7 +33,7 @@ export async function runListUi(options: ListUiOptions): Promise<number> {
 			formatAge={formatAge}
 			host={hostname()}
 			user={userName(uid)}
-			screens={options.screens}
+			screens={options.screens ?? defaultScreens}
 		/>,
 	);
 }
