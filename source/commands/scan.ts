@@ -267,7 +267,7 @@ export async function run(argv: string[]): Promise<number> {
 			if (bar && event.type === 'progress' && Date.now() - lastDraw > 90) {
 				lastDraw = Date.now();
 				process.stderr.write(
-					`\r\x1b[2K${progressLine(event.progress, process.stderr.columns ?? 80)}`,
+					`\r\x1b[2K${progressLine(event.progress, process.stderr.columns || 80)}`,
 				);
 			}
 		}

@@ -279,3 +279,27 @@ test(
 		}
 	},
 );
+
+test('the progress line shows bar, percentage, counts, rate, ETA and elapsed within the width', async () => {
+	const {progressLine} = await import('../../source/commands/scan.js');
+	const line = progressLine(
+		{
+			hosts: [],
+			done: 32_768,
+			total: 65_536,
+			open: 3,
+			rate: 10_000,
+			elapsedMs: 3277,
+			etaMs: 3277,
+		},
+		100,
+	);
+	assert.match(
+		line,
+		/^\[#+-+\] +50% 32768\/65536 · 3 open · 10000\/s · ETA 3\.28 s · 3\.28 s$/,
+	);
+	assert.ok(
+		progressLine({hosts: [], done: 0, total: 10, open: 0, rate: 0, elapsedMs: 0}, 40)
+			.length < 40,
+	);
+});
