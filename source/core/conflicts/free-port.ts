@@ -4,6 +4,7 @@
  * service moved there does not collide with one that is merely stopped.
  */
 import type {Listener} from '../sockets/listener.js';
+import {readSocketRecords} from '../sockets/kernel.js';
 import {readListeners} from '../sockets/reader.js';
 import {adapters} from './adapters/index.js';
 import type {AdapterOptions, PortDeclaration} from './adapters/types.js';
@@ -41,6 +42,8 @@ export type FreePortResult = {
 	listening: number[];
 	/** Candidates passed over because a config declares them. */
 	declared: number[];
+	/** Candidates passed over because a connection uses them as its local port. */
+	connected: number[];
 };
 
 export type FreePortOptions = {
@@ -54,6 +57,11 @@ export type FreePortOptions = {
 	root?: string;
 	/** Ports to pass over as well (the port being moved away from). */
 	exclude?: Iterable<number>;
+	/**
+	 * Local ports of current connections (default: read now). Such a port has no
+	 * listener, yet binding it fails with EADDRINUSE, so it is not free.
+	 */
+	connectedPorts?: Iterable<number>;
 };
 
 export function findFreePort(options: FreePortOptions): FreePortResult {
@@ -63,11 +71,21 @@ export function findFreePort(options: FreePortOptions): FreePortResult {
 	const declared =
 		options.declared ?? declaredPorts(options.root ? {root: options.root} : {});
 	const exclude = new Set(options.exclude ?? []);
-	const result: FreePortResult = {port: undefined, listening: [], declared: []};
+	const connected = new Set(
+		options.connectedPorts ??
+			readSocketRecords({connected: true}).map((record) => record.localPort),
+	);
+	const result: FreePortResult = {
+		port: undefined,
+		listening: [],
+		declared: [],
+		connected: [],
+	};
 	for (const port of options.candidates) {
 		if (exclude.has(port)) continue;
 		if (listening.has(port)) result.listening.push(port);
 		else if (declared.has(port)) result.declared.push(port);
+		else if (connected.has(port)) result.connected.push(port);
 		else {
 			result.port = port;
 			break;

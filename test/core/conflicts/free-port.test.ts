@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import {once} from 'node:events';
+import {connect} from 'node:net';
 import {after, test} from 'node:test';
 import {
 	declaredPorts,
@@ -33,6 +35,7 @@ test('skips real TCP and UDP listeners and finds the next port', async () => {
 			port: base + 3,
 			listening: [base, base + 1, base + 2],
 			declared: [],
+			connected: [],
 		});
 	} finally {
 		for (const server of tcp) await closeTcp(server);
@@ -45,8 +48,13 @@ test('skips ports declared in known configs (fixture roots), even with nothing l
 	roots.push(root);
 	const declared = declaredPorts({root});
 	assert.deepEqual([...declared.keys()], [6379]);
-	const result = findFreePort({candidates: [6379, 6380], declared, listeners: []});
-	assert.deepEqual(result, {port: 6380, listening: [], declared: [6379]});
+	const result = findFreePort({
+		candidates: [6379, 6380],
+		declared,
+		listeners: [],
+		connectedPorts: [],
+	});
+	assert.deepEqual(result, {port: 6380, listening: [], declared: [6379], connected: []});
 });
 
 test('declaredPorts reads every adapter default location under root', () => {
@@ -64,8 +72,39 @@ test('no free port: undefined, with what was skipped; exclusions are not reporte
 		listeners: [],
 		declared: new Set([2, 3]),
 		exclude: [1],
+		connectedPorts: [],
 	});
-	assert.deepEqual(result, {port: undefined, listening: [], declared: [2, 3]});
+	assert.deepEqual(result, {
+		port: undefined,
+		listening: [],
+		declared: [2, 3],
+		connected: [],
+	});
+});
+
+test('a port some connection uses as its local port is not free (binding it fails)', async () => {
+	const server = await listenTcp(0);
+	const address = server.address();
+	assert.ok(address && typeof address === 'object');
+	const client = connect(address.port, '127.0.0.1');
+	await once(client, 'connect');
+	try {
+		const localPort = client.localPort!;
+		const result = findFreePort({
+			candidates: [localPort],
+			declared: new Set(),
+			listeners: [],
+		});
+		assert.deepEqual(result, {
+			port: undefined,
+			listening: [],
+			declared: [],
+			connected: [localPort],
+		});
+	} finally {
+		client.destroy();
+		await closeTcp(server);
+	}
 });
 
 test('portsAfter: upwards first, then downwards', () => {
