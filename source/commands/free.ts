@@ -14,14 +14,15 @@ const help = `
 	  $ portui free [RANGE] [--json]
 
 	Prints the first free port in RANGE (default 8000-8999): no TCP or UDP
-	listener on it, on any address, and not declared in a known config (nginx,
-	Apache, sshd, Redis, PostgreSQL, MySQL/MariaDB, systemd units), so a
-	stopped service's port is not handed out twice.
+	listener on it, on any address, not the local port of a live connection
+	(binding it would fail), and not declared in a known config (nginx, Apache,
+	sshd, Redis, PostgreSQL, MySQL/MariaDB, systemd units), so a stopped
+	service's port is not handed out twice.
 
 	RANGE is a port, a range or a list: 8000-8999, 3000,5000-5100.
 
 	Options
-	  --json   Print {"range","port","skipped":{"listening","declared"}}
+	  --json   Print {"range","port","skipped":{"listening","declared","connected"}}
 
 	Exit status: 0 when a port was found, 1 when the whole range is taken,
 	2 for a bad range.
@@ -48,7 +49,11 @@ export async function run(argv: string[]): Promise<number> {
 			`${JSON.stringify({
 				range,
 				port: result.port ?? null,
-				skipped: {listening: result.listening, declared: result.declared},
+				skipped: {
+					listening: result.listening,
+					declared: result.declared,
+					connected: result.connected,
+				},
 			})}\n`,
 		);
 		return result.port === undefined ? 1 : 0;

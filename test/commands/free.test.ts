@@ -21,7 +21,7 @@ test('skips the TCP and UDP listeners the test opened', async () => {
 		assert.deepEqual(JSON.parse(json.stdout), {
 			range: `${base}-${base + 3}`,
 			port: base + 2,
-			skipped: {listening: [base, base + 1], declared: []},
+			skipped: {listening: [base, base + 1], declared: [], connected: []},
 		});
 	} finally {
 		await closeTcp(tcp);
