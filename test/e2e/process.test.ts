@@ -118,11 +118,7 @@ test(
 		t.after(() => terminal.stop());
 		terminal.start(['node', cli]);
 		const list0 = await terminal.waitFor((screen) => /PORT/.test(screen), 'the list');
-		// The list names the Enter key only once a process screen is plugged in.
-		if (!/⏎ details/.test(list0)) {
-			t.skip('Enter is not wired to the process screen yet (screens.process in the UI)');
-			return;
-		}
+		assert.match(list0, /⏎ details/, 'the list offers Enter for the process screen');
 		terminal.type('/');
 		terminal.type(tag);
 		await terminal.waitFor(
