@@ -1,6 +1,10 @@
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
-import {listenerJsonText, listenerToJson} from '../../../source/core/sockets/json.js';
+import {
+	listenerJsonText,
+	listenersJsonBytes,
+	listenerToJson,
+} from '../../../source/core/sockets/json.js';
 import type {Holder, Listener} from '../../../source/core/sockets/listener.js';
 
 const holder = (pid: number, command: string): Holder => ({
@@ -77,4 +81,26 @@ test('listenerJsonText is exactly JSON.stringify(listenerToJson(...))', () => {
 		// Twice: the second answer comes from the holder cache.
 		assert.equal(listenerJsonText(listener), JSON.stringify(listenerToJson(listener)));
 	}
+});
+
+test('listenersJsonBytes is the JSON array of the same lines, in UTF-8', () => {
+	assert.equal(listenersJsonBytes([]).toString(), '[]\n');
+	// Past the first buffer's guess (long non-ASCII commands and user names) to cover its growth.
+	const long = holder(77, `ünïcödé ${'é'.repeat(400)} ${'x'.repeat(2000)}`);
+	const many: Listener[] = [];
+	for (let index = 0; index < 300; index++) {
+		const base = listeners[index % 2]!;
+		many.push({
+			...base,
+			port: index + 1,
+			user: index % 3 === 0 ? 'jürgen' : base.user,
+			processes: index % 5 === 0 ? [long] : base.processes,
+		});
+	}
+	const text = listenersJsonBytes(many).toString('utf8');
+	assert.equal(
+		text,
+		`[\n${many.map((listener) => listenerJsonText(listener)).join(',\n')}\n]\n`,
+	);
+	assert.deepEqual(JSON.parse(text), many.map(listenerToJson));
 });
