@@ -7,6 +7,7 @@
 import {Box, Text} from 'ink';
 import type {Binding} from '../keymap.js';
 import {useTheme} from '../theme.js';
+import {StaticTable, type StaticColumn} from './static-table.js';
 
 export type HelpSection = {title: string; bindings: Binding[]};
 
@@ -26,18 +27,10 @@ export function HelpOverlay({
 		),
 	);
 	const [main, ...others] = sections;
-	const lines: Array<{key: string; node: React.ReactNode}> = [];
-	for (const binding of main?.bindings ?? []) {
-		lines.push({
-			key: `main-${binding.command}`,
-			node: (
-				<>
-					<Text {...theme.key}>{binding.label.padEnd(labelWidth)}</Text>
-					<Text>{'  ' + binding.description}</Text>
-				</>
-			),
-		});
-	}
+	const keyColumns: Array<StaticColumn<'key' | 'description'>> = [
+		{id: 'key', header: 'KEY', min: labelWidth, max: labelWidth, style: theme.key},
+		{id: 'description', header: 'ACTION', min: 1, max: 1, grow: true},
+	];
 	// Further sections (the filter line's keys) go on one wrapped line each, so the
 	// whole help fits an 80x24 terminal.
 	const inline = others.map((section) => (
@@ -71,11 +64,16 @@ export function HelpOverlay({
 			paddingX={1}
 			overflow="hidden"
 		>
-			{lines.slice(0, room).map((line) => (
-				<Text key={line.key} wrap="truncate-end">
-					{line.node}
-				</Text>
-			))}
+			{/* No heading: a key next to what it does needs no column names, and the line is worth a binding at 80x24. */}
+			<StaticTable
+				columns={keyColumns}
+				rows={(main?.bindings ?? []).slice(0, room).map((binding) => ({
+					key: binding.label,
+					description: binding.description,
+				}))}
+				width={inner}
+				header={false}
+			/>
 			{inline}
 		</Box>
 	);

@@ -21,6 +21,7 @@ import type {ScreenProps} from '../app.js';
 import {DataTable} from '../components/data-table.js';
 import {Footer} from '../components/footer.js';
 import {HelpOverlay} from '../components/help-overlay.js';
+import {StaticTable} from '../components/static-table.js';
 import {useProcessKeys} from '../hooks/use-process-keys.js';
 import {processHelpKeymap} from '../process-keymap.js';
 import {useProcessReport} from '../hooks/use-process-report.js';
@@ -179,19 +180,19 @@ function warningLines(report: ProcessReport, theme: Theme): ReactNode[] {
 	));
 }
 
-function openFileLines(
-	state: ProcessViewState,
-	rows: number,
-	width: number,
-): ReactNode[] {
+type FileColumn = 'fd' | 'target';
+
+const fileColumnSpecs: Array<ColumnSpec<FileColumn>> = [
+	{id: 'fd', header: 'FD', align: 'right', min: 5, max: 7},
+	{id: 'target', header: 'TARGET', min: 10, max: 10, grow: true},
+];
+
+/** The window of open files the scroll position shows, as static-table rows. */
+function openFileRows(state: ProcessViewState, rows: number) {
 	const files = state.report?.details.openFiles;
-	if (!files) return [<Text key="none">open files unreadable (needs root)</Text>];
-	const lines = files.first.slice(state.scroll, state.scroll + rows).map((file) => (
-		<Text key={file.fd} wrap="truncate-end">
-			{`${String(file.fd).padStart(5)}  ${file.target}`.slice(0, Math.max(0, width))}
-		</Text>
-	));
-	return lines;
+	return (files?.first ?? [])
+		.slice(state.scroll, state.scroll + rows)
+		.map((file) => ({fd: String(file.fd), target: file.target}));
 }
 
 export function ProcessScreen({
@@ -294,12 +295,25 @@ export function ProcessScreen({
 		const files = report.details.openFiles;
 		section = (
 			<Box flexDirection="column">
-				<Text wrap="truncate-end" {...theme.tableHeader}>
-					{files
-						? `Open files: ${files.count}${files.first.length < files.count ? ` (first ${files.first.length})` : ''}`
-						: 'Open files'}
+				<Text wrap="truncate-end">
+					<Text bold>Open files</Text>
+					{files ? (
+						<Text {...theme.muted}>
+							: {files.count}
+							{files.first.length < files.count ? ` (first ${files.first.length})` : ''}
+						</Text>
+					) : null}
 				</Text>
-				{openFileLines(state, visibleRows + 1, width)}
+				{files ? (
+					<StaticTable
+						columns={fileColumnSpecs}
+						rows={openFileRows(state, visibleRows)}
+						width={width}
+						empty="no open files"
+					/>
+				) : (
+					<Text {...theme.muted}>unreadable (needs root)</Text>
+				)}
 			</Box>
 		);
 	} else if (report) {
