@@ -32,6 +32,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -164,36 +165,17 @@ static napi_value Dump(napi_env env, napi_callback_info info)
 }
 
 /*
- * socketInodes(fdDir: string): Uint32Array
- *
- * The inodes of the `socket:[N]` links in one /proc/PID/fd directory. This is
- * the cold-start cost of mapping sockets to processes (one readlink per fd of
- * every process, as `ss -p` does); doing it here spares a JS string per fd.
- * Fds that close between readdir and readlink are skipped.
+ * The inodes of the `socket:[N]` links in one open /proc/PID/fd directory
+ * (closed here). Fds that close between readdir and readlink are skipped.
+ * Returns 0, or an errno (ENOMEM).
  */
-static napi_value SocketInodes(napi_env env, napi_callback_info info)
+static int collect_socket_inodes(int dir_fd, uint32_t **out, size_t *out_count)
 {
-	size_t argc = 1;
-	napi_value argv[1];
-	char path[4096];
-	size_t path_length = 0;
-	napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-	if (argc < 1 ||
-	    napi_get_value_string_utf8(env, argv[0], path, sizeof path, &path_length) != napi_ok ||
-	    path_length >= sizeof path - 1) {
-		napi_throw_type_error(env, NULL, "socketInodes(fdDir: string)");
-		return NULL;
-	}
-	int dir_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *dir = dir_fd < 0 ? NULL : fdopendir(dir_fd);
+	DIR *dir = fdopendir(dir_fd);
 	if (!dir) {
 		int saved = errno;
-		if (dir_fd >= 0)
-			close(dir_fd);
-		char message[160];
-		snprintf(message, sizeof message, "%s: %s", path, strerror(saved));
-		napi_throw_error(env, errno_code(saved), message);
-		return NULL;
+		close(dir_fd);
+		return saved;
 	}
 	size_t capacity = 64, count = 0;
 	uint32_t *inodes = malloc(capacity * sizeof *inodes);
@@ -223,22 +205,204 @@ static napi_value SocketInodes(napi_env env, napi_callback_info info)
 		inodes[count++] = (uint32_t)inode;
 	}
 	closedir(dir);
-	if (!inodes) {
-		napi_throw_error(env, "ENOMEM", "socketInodes: out of memory");
-		return NULL;
-	}
+	if (!inodes)
+		return ENOMEM;
+	*out = inodes;
+	*out_count = count;
+	return 0;
+}
+
+static napi_value inode_array(napi_env env, const uint32_t *inodes, size_t count)
+{
 	void *data = NULL;
 	napi_value buffer, array;
 	if (napi_create_arraybuffer(env, count * sizeof *inodes, &data, &buffer) != napi_ok ||
-	    napi_create_typedarray(env, napi_uint32_array, count, buffer, 0, &array) != napi_ok) {
-		free(inodes);
-		napi_throw_error(env, NULL, "socketInodes: cannot allocate result");
+	    napi_create_typedarray(env, napi_uint32_array, count, buffer, 0, &array) != napi_ok)
 		return NULL;
-	}
 	if (count > 0)
 		memcpy(data, inodes, count * sizeof *inodes);
-	free(inodes);
 	return array;
+}
+
+/*
+ * socketInodes(fdDir: string): Uint32Array
+ *
+ * The inodes of the `socket:[N]` links in one /proc/PID/fd directory. This is
+ * the cold-start cost of mapping sockets to processes (one readlink per fd of
+ * every process, as `ss -p` does); doing it here spares a JS string per fd.
+ */
+static napi_value SocketInodes(napi_env env, napi_callback_info info)
+{
+	size_t argc = 1;
+	napi_value argv[1];
+	char path[4096];
+	size_t path_length = 0;
+	napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+	if (argc < 1 ||
+	    napi_get_value_string_utf8(env, argv[0], path, sizeof path, &path_length) != napi_ok ||
+	    path_length >= sizeof path - 1) {
+		napi_throw_type_error(env, NULL, "socketInodes(fdDir: string)");
+		return NULL;
+	}
+	int dir_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	uint32_t *inodes = NULL;
+	size_t count = 0;
+	int error = dir_fd < 0 ? errno : collect_socket_inodes(dir_fd, &inodes, &count);
+	if (error) {
+		char message[160];
+		snprintf(message, sizeof message, "%s: %s", path, strerror(error));
+		napi_throw_error(env, errno_code(error), message);
+		return NULL;
+	}
+	napi_value array = inode_array(env, inodes, count);
+	free(inodes);
+	if (!array)
+		napi_throw_error(env, NULL, "socketInodes: cannot allocate result");
+	return array;
+}
+
+/*
+ * startFdWalk(procRoot: string): boolean and finishFdWalk()
+ *
+ * The same walk over every process, on a thread of its own, so that a cold
+ * `portui list` reads the fds of every process (the larger part of its own
+ * work) while the main thread loads modules and dumps sockets. The thread
+ * only makes system calls and mallocs; everything N-API happens on the main
+ * thread in finishFdWalk, which joins it and returns
+ * {pids: Int32Array, errors: Int32Array (errno per pid, 0 when read),
+ *  ends: Uint32Array (end of each pid's run in inodes), inodes: Uint32Array}
+ * or undefined when no walk was started.
+ */
+typedef struct {
+	int pid;
+	int error;
+	uint32_t *inodes;
+	size_t count;
+} walked_process;
+
+static struct {
+	char root[4096];
+	pthread_t thread;
+	int running;
+	walked_process *processes;
+	size_t count, capacity;
+} fd_walk;
+
+static void *fd_walk_main(void *unused)
+{
+	(void)unused;
+	DIR *proc = opendir(fd_walk.root);
+	if (!proc)
+		return NULL;
+	struct dirent *entry;
+	char path[4200];
+	while ((entry = readdir(proc)) != NULL) {
+		if (entry->d_name[0] < '1' || entry->d_name[0] > '9')
+			continue;
+		char *end = NULL;
+		long pid = strtol(entry->d_name, &end, 10);
+		if (!end || *end != 0 || pid <= 0 || pid > INT32_MAX)
+			continue;
+		if (fd_walk.count == fd_walk.capacity) {
+			size_t capacity = fd_walk.capacity ? fd_walk.capacity * 2 : 256;
+			walked_process *grown =
+				realloc(fd_walk.processes, capacity * sizeof *grown);
+			if (!grown)
+				break;
+			fd_walk.processes = grown;
+			fd_walk.capacity = capacity;
+		}
+		walked_process *walked = &fd_walk.processes[fd_walk.count++];
+		walked->pid = (int)pid;
+		walked->inodes = NULL;
+		walked->count = 0;
+		snprintf(path, sizeof path, "%s/%s/fd", fd_walk.root, entry->d_name);
+		int dir_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		walked->error = dir_fd < 0
+			? errno
+			: collect_socket_inodes(dir_fd, &walked->inodes, &walked->count);
+	}
+	closedir(proc);
+	return NULL;
+}
+
+static void fd_walk_free(void)
+{
+	for (size_t index = 0; index < fd_walk.count; index++)
+		free(fd_walk.processes[index].inodes);
+	free(fd_walk.processes);
+	fd_walk.processes = NULL;
+	fd_walk.count = fd_walk.capacity = 0;
+}
+
+static napi_value StartFdWalk(napi_env env, napi_callback_info info)
+{
+	size_t argc = 1;
+	napi_value argv[1], result;
+	size_t length = 0;
+	napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+	if (argc < 1 ||
+	    napi_get_value_string_utf8(env, argv[0], fd_walk.root, sizeof fd_walk.root,
+	                               &length) != napi_ok ||
+	    length >= sizeof fd_walk.root - 1) {
+		napi_throw_type_error(env, NULL, "startFdWalk(procRoot: string)");
+		return NULL;
+	}
+	int started = 0;
+	if (!fd_walk.running) {
+		fd_walk_free();
+		started = pthread_create(&fd_walk.thread, NULL, fd_walk_main, NULL) == 0;
+		fd_walk.running = started;
+	}
+	napi_get_boolean(env, started, &result);
+	return result;
+}
+
+static napi_value FinishFdWalk(napi_env env, napi_callback_info info)
+{
+	(void)info;
+	napi_value result;
+	if (!fd_walk.running) {
+		napi_get_undefined(env, &result);
+		return result;
+	}
+	pthread_join(fd_walk.thread, NULL);
+	fd_walk.running = 0;
+	size_t total = 0;
+	for (size_t index = 0; index < fd_walk.count; index++)
+		total += fd_walk.processes[index].count;
+	napi_value pids, errors, ends, inodes, buffer;
+	void *pid_data, *error_data, *end_data, *inode_data;
+	size_t count = fd_walk.count;
+	if (napi_create_arraybuffer(env, count * 4, &pid_data, &buffer) != napi_ok ||
+	    napi_create_typedarray(env, napi_int32_array, count, buffer, 0, &pids) != napi_ok ||
+	    napi_create_arraybuffer(env, count * 4, &error_data, &buffer) != napi_ok ||
+	    napi_create_typedarray(env, napi_int32_array, count, buffer, 0, &errors) != napi_ok ||
+	    napi_create_arraybuffer(env, count * 4, &end_data, &buffer) != napi_ok ||
+	    napi_create_typedarray(env, napi_uint32_array, count, buffer, 0, &ends) != napi_ok ||
+	    napi_create_arraybuffer(env, total * 4, &inode_data, &buffer) != napi_ok ||
+	    napi_create_typedarray(env, napi_uint32_array, total, buffer, 0, &inodes) != napi_ok) {
+		fd_walk_free();
+		napi_throw_error(env, NULL, "finishFdWalk: cannot allocate result");
+		return NULL;
+	}
+	size_t at = 0;
+	for (size_t index = 0; index < count; index++) {
+		walked_process *walked = &fd_walk.processes[index];
+		((int32_t *)pid_data)[index] = walked->pid;
+		((int32_t *)error_data)[index] = walked->error;
+		if (walked->count > 0)
+			memcpy((uint32_t *)inode_data + at, walked->inodes, walked->count * 4);
+		at += walked->count;
+		((uint32_t *)end_data)[index] = (uint32_t)at;
+	}
+	fd_walk_free();
+	napi_create_object(env, &result);
+	napi_set_named_property(env, result, "pids", pids);
+	napi_set_named_property(env, result, "errors", errors);
+	napi_set_named_property(env, result, "ends", ends);
+	napi_set_named_property(env, result, "inodes", inodes);
+	return result;
 }
 
 static napi_value Init(napi_env env, napi_value exports)
@@ -248,6 +412,10 @@ static napi_value Init(napi_env env, napi_value exports)
 	napi_set_named_property(env, exports, "dump", fn);
 	napi_create_function(env, "socketInodes", NAPI_AUTO_LENGTH, SocketInodes, NULL, &fn);
 	napi_set_named_property(env, exports, "socketInodes", fn);
+	napi_create_function(env, "startFdWalk", NAPI_AUTO_LENGTH, StartFdWalk, NULL, &fn);
+	napi_set_named_property(env, exports, "startFdWalk", fn);
+	napi_create_function(env, "finishFdWalk", NAPI_AUTO_LENGTH, FinishFdWalk, NULL, &fn);
+	napi_set_named_property(env, exports, "finishFdWalk", fn);
 	return exports;
 }
 

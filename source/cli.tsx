@@ -30,6 +30,8 @@ async function main(argv: string[]): Promise<number> {
 				`unknown command "${first}" (commands: ${Object.keys(commands).join(', ')}; see portui --help)`,
 			);
 		}
+		// The fd walk of every process, on the addon's thread while list's modules load.
+		if (first === 'list') (await import('./core/sockets/owners.js')).startFdWalk();
 		const command = await load();
 		return command.run(rest);
 	}

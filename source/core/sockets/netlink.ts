@@ -164,6 +164,12 @@ type Addon = {
 	dump(family: number, protocol: number, stateMask: number): Buffer;
 	/** Socket inodes of the links in one /proc/PID/fd directory (absent in older builds). */
 	socketInodes?(fdDirectory: string): Uint32Array;
+	/** The same for every process, on a thread of the addon's own (absent in older builds). */
+	startFdWalk?(procRoot: string): boolean;
+	/** Joins the walk: per pid its errno (0 when read) and the end of its run in inodes. */
+	finishFdWalk?():
+		| {pids: Int32Array; errors: Int32Array; ends: Uint32Array; inodes: Uint32Array}
+		| undefined;
 };
 let addon: Addon | null | undefined;
 let addonError: unknown;

@@ -53,6 +53,63 @@ export function socketInodesOf(
 	return new Set(socketInodeList(pid, procRoot, options.native ?? true));
 }
 
+/** errno numbers (asm-generic) of the codes the walk tells apart. */
+const ERRNO_CODES: Record<number, string> = {
+	1: 'EPERM',
+	2: 'ENOENT',
+	3: 'ESRCH',
+	13: 'EACCES',
+};
+
+/** A walk started by startFdWalk, not yet taken by an OwnerIndex. */
+let backgroundWalk: {procRoot: string; startedMs: number} | undefined;
+
+/** Older than this, a background walk is stale: it is joined and thrown away. */
+const BACKGROUND_WALK_FRESH_MS = 2000;
+
+/**
+ * Starts reading the fds of every process on a thread of the addon's own, so
+ * that a cold one-shot listing overlaps that walk (most of its own work) with
+ * module loading and the socket dump. The next full walk of an OwnerIndex on
+ * the same procRoot takes the result instead of walking again; processes the
+ * background walk did not see are walked as usual. Returns false without the
+ * addon (or an older build), when nothing changes.
+ */
+export function startFdWalk(procRoot = '/proc'): boolean {
+	if (backgroundWalk) return false;
+	const started = loadAddon()?.startFdWalk?.(procRoot) ?? false;
+	if (started) backgroundWalk = {procRoot, startedMs: Date.now()};
+	return started;
+}
+
+type WalkedFds = {inodes: Uint32Array; error: number};
+
+/** The background walk's result by pid, if one is running for procRoot and still fresh. */
+function takeBackgroundWalk(procRoot: string): Map<number, WalkedFds> | undefined {
+	const walk = backgroundWalk;
+	if (!walk) return undefined;
+	backgroundWalk = undefined;
+	const result = loadAddon()?.finishFdWalk?.();
+	if (
+		!result ||
+		walk.procRoot !== procRoot ||
+		Date.now() - walk.startedMs > BACKGROUND_WALK_FRESH_MS
+	) {
+		return undefined;
+	}
+	const byPid = new Map<number, WalkedFds>();
+	let start = 0;
+	for (let index = 0; index < result.pids.length; index++) {
+		const end = result.ends[index]!;
+		byPid.set(result.pids[index]!, {
+			inodes: result.inodes.subarray(start, end),
+			error: result.errors[index]!,
+		});
+		start = end;
+	}
+	return byPid;
+}
+
 /** socketInodesOf without the Set: a Uint32Array from the addon, or a Set from the JS walk. */
 function socketInodeList(
 	pid: number,
@@ -65,17 +122,22 @@ function socketInodeList(
 		if (native) return native(directory);
 		return readSocketLinks(directory);
 	} catch (error: unknown) {
-		const code = errorCode(error);
-		if (isGone(code))
-			throw new ProcessGoneError(`process ${pid} has exited`, {cause: error});
-		if (isDenied(code)) {
-			throw new PermissionError(
-				`cannot read the file descriptors of process ${pid}: needs root (run with sudo)`,
-				{cause: error},
-			);
-		}
-		throw error;
+		throw walkError(pid, error);
 	}
+}
+
+/** The typed error for a failed fd walk of one process. */
+function walkError(pid: number, error: unknown): unknown {
+	const code = errorCode(error);
+	if (isGone(code))
+		return new ProcessGoneError(`process ${pid} has exited`, {cause: error});
+	if (isDenied(code)) {
+		return new PermissionError(
+			`cannot read the file descriptors of process ${pid}: needs root (run with sudo)`,
+			{cause: error},
+		);
+	}
+	return error;
 }
 
 /** The same walk in JS, for when the addon is not built. */
@@ -226,10 +288,12 @@ export class OwnerIndex {
 	/** Walks the fds of new processes (or of all when `all`). Returns whether anything changed. */
 	private walk(pids: number[], all: boolean, wanted: ReadonlySet<number>): boolean {
 		let changed = false;
+		let walked: Map<number, WalkedFds> | undefined;
 		if (all) {
 			this.stats.fullWalks++;
 			this.lastFullWalkMs = this.now();
 			this.deniedCount = 0;
+			if (this.native) walked = takeBackgroundWalk(this.procRoot);
 		}
 		for (const pid of pids) {
 			const known = this.processes.get(pid);
@@ -251,7 +315,7 @@ export class OwnerIndex {
 			const previous = known?.inodes;
 			this.stats.fdWalks++;
 			try {
-				entry.inodes = this.walkFds(pid, wanted);
+				entry.inodes = this.walkFds(pid, wanted, walked?.get(pid));
 				entry.denied = false;
 			} catch (error: unknown) {
 				if (error instanceof ProcessGoneError) {
@@ -287,9 +351,23 @@ export class OwnerIndex {
 	 * connections. A listener that appears later in a known process is
 	 * unexplained, which triggers a walk.
 	 */
-	private walkFds(pid: number, wanted: ReadonlySet<number>): Set<number> {
+	private walkFds(
+		pid: number,
+		wanted: ReadonlySet<number>,
+		walked?: WalkedFds,
+	): Set<number> {
+		if (walked && walked.error !== 0) {
+			const code = ERRNO_CODES[walked.error] ?? `E${walked.error}`;
+			throw walkError(
+				pid,
+				Object.assign(new Error(`${this.procRoot}/${pid}/fd: ${code}`), {code}),
+			);
+		}
 		const kept = new Set<number>();
-		for (const inode of socketInodeList(pid, this.procRoot, this.native)) {
+		const inodes = walked
+			? walked.inodes
+			: socketInodeList(pid, this.procRoot, this.native);
+		for (const inode of inodes) {
 			if (wanted.has(inode)) kept.add(inode);
 		}
 		return kept;

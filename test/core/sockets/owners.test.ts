@@ -8,7 +8,9 @@ import {
 	OwnerIndex,
 	socketInodeOfLink,
 	socketInodesOf,
+	startFdWalk,
 } from '../../../source/core/sockets/owners.js';
+import {loadAddon} from '../../../source/core/sockets/netlink.js';
 import {readWithNetlink} from '../../../source/core/sockets/kernel.js';
 import {
 	listenTcp,
@@ -203,6 +205,73 @@ test('real processes: a steady refresh skips the fd walk of every known process'
 	assert.ok(index.stats.fdWalks - processes < processes / 2, JSON.stringify(index.stats));
 	assert.deepEqual(
 		index.holdersOf(inode).map((h) => h.pid),
+		[child.pid],
+	);
+});
+
+/** What an index answers for these inodes: pids per inode and counters. */
+function answers(index: OwnerIndex, inodes: number[]) {
+	return {
+		holders: inodes.map((inode) => index.holdersOf(inode).map((holder) => holder.pid)),
+		unreadable: index.unreadableProcesses,
+		fullWalks: index.stats.fullWalks,
+	};
+}
+
+test('a background fd walk gives the answers of the walk it replaces, odd processes included', (t) => {
+	if (!loadAddon()?.startFdWalk) {
+		t.skip('addon not built');
+		return;
+	}
+	const {root, addProcess} = fakeProc();
+	addProcess(100, 5000, ['socket:[11]', 'pipe:[12]', 'socket:[x]', 'socket:[13]']);
+	addProcess(200, 6000, ['socket:[11]']);
+	mkdirSync(join(root, '300'));
+	addProcess(400, 7000, []);
+	rmSync(join(root, '400', 'fd'), {recursive: true});
+	addProcess(500, 8000, []);
+	rmSync(join(root, '500', 'fd'), {recursive: true});
+	writeFileSync(join(root, '500', 'fd'), 'odd');
+	const wanted = [11, 13, 99];
+	const plain = new OwnerIndex({procRoot: root});
+	plain.refresh(new Set(wanted));
+	assert.equal(startFdWalk(root), true);
+	// One walk at a time: a second start is refused until the first is taken.
+	assert.equal(startFdWalk(root), false);
+	// 600 appears after the background walk: the index still walks it itself.
+	addProcess(600, 9000, ['socket:[99]']);
+	const background = new OwnerIndex({procRoot: root});
+	background.refresh(new Set(wanted));
+	const expected = answers(plain, wanted);
+	expected.holders[2] = [600];
+	assert.deepEqual(answers(background, wanted), expected);
+	assert.deepEqual(answers(background, wanted).holders, [[100, 200], [100], [600]]);
+	// Taken: the next walk is a walk of its own again, and a new start is accepted.
+	assert.equal(startFdWalk(root), true);
+	// A walk of another procRoot is joined and ignored.
+	const other = fakeProc();
+	other.addProcess(700, 1, ['socket:[11]']);
+	const elsewhere = new OwnerIndex({procRoot: other.root});
+	elsewhere.refresh(new Set([11]));
+	assert.deepEqual(answers(elsewhere, [11]).holders, [[700]]);
+});
+
+test('a background fd walk of the real /proc finds a real listener', async (t) => {
+	if (!loadAddon()?.startFdWalk) {
+		t.skip('addon not built');
+		return;
+	}
+	const {child, ports} = await spawnListenerChild(cleanup, [
+		{kind: 'tcp', host: '127.0.0.1'},
+	]);
+	assert.equal(startFdWalk(), true);
+	const inode = readWithNetlink({protocols: ['tcp']}).find(
+		(r) => r.localPort === ports[0],
+	)!.inode;
+	const index = new OwnerIndex();
+	index.refresh(new Set([inode]));
+	assert.deepEqual(
+		index.holdersOf(inode).map((holder) => holder.pid),
 		[child.pid],
 	);
 });
