@@ -52,15 +52,17 @@ export function HelpOverlay({
 			.join(' · ');
 		return sum + Math.ceil((section.title.length + 2 + text.length) / inner);
 	}, 0);
-	// The border takes two lines; the one-per-line list is cut to leave room for the rest.
-	const room = Math.max(0, height - 2 - inlineLines);
+	// The border takes two lines: on a short terminal (80x24) it goes, because every
+	// key matters more than the frame. Only past that is the one-per-line list cut.
+	const mainCount = main?.bindings.length ?? 0;
+	const bordered = height - 2 - inlineLines >= mainCount;
+	const room = Math.max(0, height - (bordered ? 2 : 0) - inlineLines);
 	return (
 		<Box
 			flexDirection="column"
 			height={height}
 			width={boxWidth}
-			borderStyle="round"
-			{...theme.border}
+			{...(bordered ? {borderStyle: 'round' as const, ...theme.border} : {})}
 			paddingX={1}
 			overflow="hidden"
 		>
