@@ -134,6 +134,8 @@ test('with stdout not a terminal, portui prints the list table (portui | cat)', 
 	const port = await openListener();
 	const result = spawnSync(process.execPath, [cli], {
 		encoding: 'utf8',
+		// A machine with 10,000 listeners prints more than spawnSync's 1 MB default.
+		maxBuffer: 256 * 1024 * 1024,
 		env: {...process.env, CI: 'false'},
 		stdio: ['pipe', 'pipe', 'pipe'],
 	});
@@ -141,7 +143,10 @@ test('with stdout not a terminal, portui prints the list table (portui | cat)', 
 	assert.ok(!result.stdout.includes('\u001B[?1049h'), 'no alternate screen');
 	assert.match(result.stdout, /^PROTO +ADDRESS +PORT/);
 	assert.match(result.stdout, new RegExp(`tcp +127\\.0\\.0\\.1 +${port} `));
-	const udpOnly = spawnSync(process.execPath, [cli, '--udp'], {encoding: 'utf8'});
+	const udpOnly = spawnSync(process.execPath, [cli, '--udp'], {
+		encoding: 'utf8',
+		maxBuffer: 256 * 1024 * 1024,
+	});
 	assert.equal(udpOnly.status, 0, udpOnly.stderr);
 	assert.ok(!udpOnly.stdout.includes(` ${port} `), '--udp leaves our TCP listener out');
 });

@@ -178,6 +178,8 @@ type ProcessEntry = {
 	holder?: Holder;
 	/** `[this]`, the owner list of every inode only this process holds. */
 	alone?: ProcessEntry[];
+	/** `[holder]`, kept for the process's life so unchanged listeners stay the same objects. */
+	aloneHolders?: Holder[];
 };
 
 export type OwnerIndexOptions = {
@@ -200,6 +202,12 @@ export class OwnerIndex {
 	private inodeOwners = new Map<number, ProcessEntry[]>();
 	/** holdersOf answers, valid until the inode map is rebuilt. */
 	private holderLists = new Map<ProcessEntry[], Holder[]>();
+	/**
+	 * Shared holder lists by their processes' identities, kept across rebuilds:
+	 * a rebuild (any new or closed listener anywhere) must not give every
+	 * unchanged listener a new holder array, or every row looks changed.
+	 */
+	private sharedHolderLists = new Map<string, Holder[]>();
 	/** Every process that holds a wanted inode, valid until the inode map is rebuilt. */
 	private holderEntrySet = new Set<ProcessEntry>();
 	private lastFullWalkMs = Number.NEGATIVE_INFINITY;
@@ -262,6 +270,20 @@ export class OwnerIndex {
 		if (!entries) return NO_HOLDERS;
 		const cached = this.holderLists.get(entries);
 		if (cached) return cached;
+		if (entries.length === 1) {
+			const entry = entries[0]!;
+			if (entry.aloneHolders) return entry.aloneHolders;
+			const holder = this.holderOf(entry);
+			if (!holder) return NO_HOLDERS;
+			entry.aloneHolders = [holder];
+			return entry.aloneHolders;
+		}
+		const key = entries.map((entry) => `${entry.pid}:${entry.startTicks}`).join(',');
+		const kept = this.sharedHolderLists.get(key);
+		if (kept) {
+			this.holderLists.set(entries, kept);
+			return kept;
+		}
 		const holders: Holder[] = [];
 		let complete = true;
 		for (const entry of entries) {
@@ -270,7 +292,10 @@ export class OwnerIndex {
 			else complete = false;
 		}
 		// The same array until the owners change, so callers can compare by reference.
-		if (complete) this.holderLists.set(entries, holders);
+		if (complete) {
+			this.holderLists.set(entries, holders);
+			this.sharedHolderLists.set(key, holders);
+		}
 		return holders;
 	}
 
@@ -440,6 +465,16 @@ export class OwnerIndex {
 		this.inodeOwners = owners;
 		this.holderEntrySet = entries;
 		this.holderLists = new Map();
+		if (shared) {
+			const live = new Set<string>();
+			for (const list of seen) {
+				if (list.length > 1)
+					live.add(list.map((entry) => `${entry.pid}:${entry.startTicks}`).join(','));
+			}
+			for (const key of this.sharedHolderLists.keys()) {
+				if (!live.has(key)) this.sharedHolderLists.delete(key);
+			}
+		} else this.sharedHolderLists.clear();
 	}
 
 	private holderOf(entry: ProcessEntry): Holder | undefined {

@@ -246,7 +246,10 @@ for (const backend of ['netlink', 'ss', 'procnet'] as KernelBackend[]) {
 			listening: false,
 			connected: true,
 		});
-		const mine = find(connected, 'tcp', client.localPort!, '127.0.0.1');
+		// Another process's connection may use the same local port towards another peer.
+		const mine = find(connected, 'tcp', client.localPort!, '127.0.0.1').filter(
+			(record) => record.remotePort === port,
+		);
 		assert.equal(mine.length, 1);
 		assert.equal(mine[0]!.state, 'ESTAB');
 		assert.equal(mine[0]!.remotePort, port);

@@ -250,6 +250,12 @@ test('steady-state reads reuse unchanged listener objects and skip the fd walk',
 	const second = only(reader.read().listeners, 'tcp', port);
 	assert.equal(second, first);
 	assert.ok(reader.stats.fullWalks - walks <= 1);
+	// A listener appearing elsewhere forces the owner map to be rebuilt: the
+	// unchanged listener must still be the same object (the UI compares by reference).
+	const other = await listenTcp(cleanup, '127.0.0.1');
+	const third = reader.read().listeners;
+	assert.equal(only(third, 'tcp', other.port).processes[0]?.pid, process.pid);
+	assert.equal(only(third, 'tcp', port), first);
 });
 
 test('the ss and /proc/net backends give the same listeners and owners', async () => {
