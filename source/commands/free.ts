@@ -33,7 +33,7 @@ export async function run(argv: string[]): Promise<number> {
 		name: 'free',
 		help,
 		argv,
-		flags: {json: {type: 'boolean'}} as never,
+		flags: {json: {type: 'boolean'}},
 	});
 	const flags = cli.flags as {json?: boolean};
 	if (cli.input.length > 1) {

@@ -188,7 +188,6 @@ export async function run(argv: string[]): Promise<number> {
 		name: 'kill',
 		help,
 		argv,
-		// flags.ts's AnyFlags resolves to never for now: keep the table typed here.
 		flags: {
 			signal: {type: 'string'},
 			timeout: {type: 'string'},
@@ -197,7 +196,7 @@ export async function run(argv: string[]): Promise<number> {
 			yes: {type: 'boolean', shortFlag: 'y'},
 			confirmPid: {type: 'string', isMultiple: true},
 			json: {type: 'boolean'},
-		} as never,
+		},
 	});
 	const flags = cli.flags as unknown as KillFlags;
 	if (cli.input.length !== 1) {

@@ -145,7 +145,7 @@ export async function run(argv: string[]): Promise<number> {
 			restartCmd: {type: 'string'},
 			checkCmd: {type: 'string'},
 			json: {type: 'boolean'},
-		} as never,
+		},
 	});
 	const flags = cli.flags as MoveFlags;
 	if (cli.input.length !== 1) {

@@ -37,11 +37,10 @@ export async function run(argv: string[]): Promise<number> {
 		name: 'resolve',
 		help,
 		argv,
-		// flags.ts's AnyFlags resolves to never for now (as in who.ts): typed where read.
 		flags: {
 			config: {type: 'string' as const, isMultiple: true},
 			timeout: {type: 'string' as const},
-		} as never,
+		},
 	});
 	const flags = cli.flags as Record<string, unknown>;
 	if (flags.help) cli.showHelp(0);

@@ -65,7 +65,7 @@ const flags = {
 	all: {type: 'boolean'},
 	json: {type: 'boolean'},
 	yes: {type: 'boolean'},
-};
+} as const;
 
 type ScanFlags = {
 	ports?: string;
@@ -186,7 +186,7 @@ async function confirm(addresses: string[]): Promise<boolean> {
 }
 
 export async function run(argv: string[]): Promise<number> {
-	const cli = parseCommand({name: 'scan', help, flags: flags as never, argv});
+	const cli = parseCommand({name: 'scan', help, flags, argv});
 	const raw = cli.flags as Record<string, unknown>;
 	// meow only honours --help and --version when they come alone.
 	if (raw.help) cli.showHelp(0);

@@ -50,12 +50,11 @@ export async function run(argv: string[]): Promise<number> {
 		name: '',
 		help,
 		argv,
-		// flags.ts's AnyFlags resolves to never for now (as in list.ts): typed where read.
 		flags: {
 			interval: {type: 'string' as const},
 			tcp: {type: 'boolean' as const},
 			udp: {type: 'boolean' as const},
-		} as never,
+		},
 	});
 	const flags = cli.flags as Record<string, unknown>;
 	// meow only honours --help and --version when they come alone.

@@ -48,8 +48,7 @@ export async function run(argv: string[]): Promise<number> {
 		name: 'who',
 		help,
 		argv,
-		// flags.ts's AnyFlags resolves to never for now: the table is typed where it is read.
-		flags: {json: {type: 'boolean' as const}} as never,
+		flags: {json: {type: 'boolean' as const}},
 	});
 	const flags = cli.flags as Record<string, unknown>;
 	// meow only honours --help and --version when they come alone.
