@@ -159,7 +159,6 @@ async function meowFlags(argv: string[]): Promise<ListFlags> {
 		name: 'list',
 		help,
 		argv,
-		// flags.ts's AnyFlags resolves to never for now: the table is typed where it is read.
 		flags: {
 			json: {type: 'boolean' as const},
 			tcp: {type: 'boolean' as const},
@@ -167,7 +166,7 @@ async function meowFlags(argv: string[]): Promise<ListFlags> {
 			port: {type: 'string' as const},
 			4: {type: 'boolean' as const},
 			6: {type: 'boolean' as const},
-		} as never,
+		},
 	});
 	const flags = cli.flags as Record<string, unknown>;
 	// meow only honours --help and --version when they come alone.
