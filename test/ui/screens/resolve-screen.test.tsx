@@ -182,7 +182,12 @@ test('identify → prioritise → reconfigure: the holder’s .env is rewritten 
 	writeFileSync(path.join(app, 'server.cjs'), ENV_SERVER_SCRIPT);
 	const child = await startListenerChild({cwd: app, script: ENV_SERVER_SCRIPT});
 	assert.equal(child.port, port);
-	const newPidFile = path.join(app, 'new.pid');
+	// Outside the state dir: that dir's own cleanup may run first, and the restarted
+	// program (not a child of this test) must still be found and stopped.
+	const newPidFile = path.join(
+		os.tmpdir(),
+		`portui-restarted-${process.pid}-${Date.now()}.pid`,
+	);
 	t.after(async () => {
 		await child.stop();
 		if (existsSync(newPidFile)) {
@@ -191,10 +196,11 @@ test('identify → prioritise → reconfigure: the holder’s .env is rewritten 
 			} catch {
 				// Already gone.
 			}
+			rmSync(newPidFile, {force: true});
 		}
 	});
 	// The injected restart: stop the old process and start the program again from its directory.
-	const restartCommand = `kill ${child.pid}; cd '${app}' && { node server.cjs >/dev/null 2>server.err & echo $! > new.pid; }`;
+	const restartCommand = `kill ${child.pid}; cd '${app}' && { node server.cjs >/dev/null 2>server.err & echo $! > '${newPidFile}'; }`;
 	const deps: ResolveDeps = {
 		sources: systemSources({
 			units: unitFailingOn(port),
