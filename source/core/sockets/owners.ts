@@ -211,6 +211,8 @@ export class OwnerIndex {
 	/** Every process that holds a wanted inode, valid until the inode map is rebuilt. */
 	private holderEntrySet = new Set<ProcessEntry>();
 	private lastFullWalkMs = Number.NEGATIVE_INFINITY;
+	/** Whether the last full walk took the addon's background result. */
+	private usedBackgroundWalk = false;
 	/** Inodes no walk could explain (other users' processes, kernel sockets): no rewalk for them. */
 	private unexplainable = new Set<number>();
 	private deniedCount = 0;
@@ -253,6 +255,11 @@ export class OwnerIndex {
 		const full = this.now() - this.lastFullWalkMs >= this.fullWalkIntervalMs;
 		if (this.walk(pids, full, wantedSet) || changed || this.inodeOwners.size === 0) {
 			this.rebuildInodeMap(wantedSet);
+		}
+		// A background walk started before the socket dump: a socket opened in
+		// between is in the dump but not in the walk, so look once more, now.
+		if (full && this.usedBackgroundWalk && this.hasUnexplained(wantedSet)) {
+			if (this.walk(pids, true, wantedSet)) this.rebuildInodeMap(wantedSet);
 		}
 		if (full) this.noteUnexplainable(wantedSet);
 		else if (this.hasUnexplained(wantedSet)) {
@@ -314,11 +321,13 @@ export class OwnerIndex {
 	private walk(pids: number[], all: boolean, wanted: ReadonlySet<number>): boolean {
 		let changed = false;
 		let walked: Map<number, WalkedFds> | undefined;
+		this.usedBackgroundWalk = false;
 		if (all) {
 			this.stats.fullWalks++;
 			this.lastFullWalkMs = this.now();
 			this.deniedCount = 0;
 			if (this.native) walked = takeBackgroundWalk(this.procRoot);
+			this.usedBackgroundWalk = walked !== undefined;
 		}
 		for (const pid of pids) {
 			const known = this.processes.get(pid);

@@ -1,6 +1,13 @@
 import {test, after} from 'node:test';
 import assert from 'node:assert/strict';
-import {mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync} from 'node:fs';
+import {
+	mkdirSync,
+	mkdtempSync,
+	renameSync,
+	rmSync,
+	symlinkSync,
+	writeFileSync,
+} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {ProcessGoneError} from '../../../source/core/errors.js';
@@ -39,16 +46,20 @@ function fakeProc(): {
 		links: string[],
 		name = `proc${pid}`,
 	) => {
-		const dir = join(root, String(pid));
-		rmSync(dir, {recursive: true, force: true});
-		mkdirSync(join(dir, 'fd'), {recursive: true});
+		// Built aside and renamed in, so a background walk sees a process whole or
+		// not at all, as with a real /proc (never a pid whose fds are still appearing).
+		const stage = mkdtempSync(join(root, '.stage-'));
+		mkdirSync(join(stage, 'fd'));
 		const fields = ['S', '1', String(pid), String(pid), '0', '-1', '4194560'];
 		while (fields.length < 19) fields.push('0');
 		fields.push(String(startTicks), '1000', '10');
-		writeFileSync(join(dir, 'stat'), `${pid} (${name}) ${fields.join(' ')} 0 0 0\n`);
-		writeFileSync(join(dir, 'cmdline'), `${name}\0--flag\0`);
-		writeFileSync(join(dir, 'status'), `Name:\t${name}\nUid:\t0\t0\t0\t0\n`);
-		links.forEach((link, fd) => symlinkSync(link, join(dir, 'fd', String(fd))));
+		writeFileSync(join(stage, 'stat'), `${pid} (${name}) ${fields.join(' ')} 0 0 0\n`);
+		writeFileSync(join(stage, 'cmdline'), `${name}\0--flag\0`);
+		writeFileSync(join(stage, 'status'), `Name:\t${name}\nUid:\t0\t0\t0\t0\n`);
+		links.forEach((link, fd) => symlinkSync(link, join(stage, 'fd', String(fd))));
+		const dir = join(root, String(pid));
+		rmSync(dir, {recursive: true, force: true});
+		renameSync(stage, dir);
 	};
 	return {root, addProcess};
 }
@@ -274,4 +285,21 @@ test('a background fd walk of the real /proc finds a real listener', async (t) =
 		index.holdersOf(inode).map((holder) => holder.pid),
 		[child.pid],
 	);
+});
+
+test('a socket opened after the background walk read its process is still found', async (t) => {
+	if (!loadAddon()?.startFdWalk) {
+		t.skip('addon not built');
+		return;
+	}
+	const {root, addProcess} = fakeProc();
+	addProcess(100, 5000, ['socket:[11]']);
+	assert.equal(startFdWalk(root), true);
+	// Walking one fake process takes microseconds: by now the walk has read 100.
+	await new Promise((resolve) => setTimeout(resolve, 300));
+	// The same process (same start time) has since opened socket 12.
+	addProcess(100, 5000, ['socket:[11]', 'socket:[12]']);
+	const index = new OwnerIndex({procRoot: root});
+	index.refresh(new Set([11, 12]));
+	assert.deepEqual(answers(index, [11, 12]).holders, [[100], [100]]);
 });
