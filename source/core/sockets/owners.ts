@@ -211,8 +211,6 @@ export class OwnerIndex {
 	/** Every process that holds a wanted inode, valid until the inode map is rebuilt. */
 	private holderEntrySet = new Set<ProcessEntry>();
 	private lastFullWalkMs = Number.NEGATIVE_INFINITY;
-	/** Whether the last full walk took the addon's background result. */
-	private usedBackgroundWalk = false;
 	/** Inodes no walk could explain (other users' processes, kernel sockets): no rewalk for them. */
 	private unexplainable = new Set<number>();
 	private deniedCount = 0;
@@ -256,11 +254,12 @@ export class OwnerIndex {
 		if (this.walk(pids, full, wantedSet) || changed || this.inodeOwners.size === 0) {
 			this.rebuildInodeMap(wantedSet);
 		}
-		// A background walk started before the socket dump: a socket opened in
-		// between is in the dump but not in the walk, so look once more, now.
-		if (full && this.usedBackgroundWalk && this.hasUnexplained(wantedSet)) {
-			if (this.walk(pids, true, wantedSet)) this.rebuildInodeMap(wantedSet);
-		}
+		// A background walk starts before the socket dump, so a socket that an
+		// already-walked process opens in those few milliseconds shows no owner on
+		// a cold one-shot read. Walking again whenever something is unexplained
+		// would double the cost on every machine with an ownerless socket (another
+		// user's, or one held outside this pid namespace); the long-lived reader
+		// of the UI never takes a background walk and is not affected.
 		if (full) this.noteUnexplainable(wantedSet);
 		else if (this.hasUnexplained(wantedSet)) {
 			if (this.walk(pids, true, wantedSet)) this.rebuildInodeMap(wantedSet);
@@ -321,13 +320,11 @@ export class OwnerIndex {
 	private walk(pids: number[], all: boolean, wanted: ReadonlySet<number>): boolean {
 		let changed = false;
 		let walked: Map<number, WalkedFds> | undefined;
-		this.usedBackgroundWalk = false;
 		if (all) {
 			this.stats.fullWalks++;
 			this.lastFullWalkMs = this.now();
 			this.deniedCount = 0;
 			if (this.native) walked = takeBackgroundWalk(this.procRoot);
-			this.usedBackgroundWalk = walked !== undefined;
 		}
 		for (const pid of pids) {
 			const known = this.processes.get(pid);

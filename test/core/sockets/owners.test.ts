@@ -286,20 +286,3 @@ test('a background fd walk of the real /proc finds a real listener', async (t) =
 		[child.pid],
 	);
 });
-
-test('a socket opened after the background walk read its process is still found', async (t) => {
-	if (!loadAddon()?.startFdWalk) {
-		t.skip('addon not built');
-		return;
-	}
-	const {root, addProcess} = fakeProc();
-	addProcess(100, 5000, ['socket:[11]']);
-	assert.equal(startFdWalk(root), true);
-	// Walking one fake process takes microseconds: by now the walk has read 100.
-	await new Promise((resolve) => setTimeout(resolve, 300));
-	// The same process (same start time) has since opened socket 12.
-	addProcess(100, 5000, ['socket:[11]', 'socket:[12]']);
-	const index = new OwnerIndex({procRoot: root});
-	index.refresh(new Set([11, 12]));
-	assert.deepEqual(answers(index, [11, 12]).holders, [[100], [100]]);
-});
