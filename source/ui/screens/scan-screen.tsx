@@ -121,11 +121,13 @@ export function ScanScreen(props: ScanScreenProps) {
 	const {cancel} = useScanRun(state, dispatch);
 	useScanKeys(state, dispatch, props, cancel);
 
+	// Every line truncates: a wrapped line makes the frame taller than the
+	// terminal, and Ink then leaves stale text behind at every redraw.
 	const lines: React.ReactNode[] = [];
 	const field = (name: ScanViewState['field'], label: string, value: string) => {
 		const active = state.phase === 'form' && state.field === name;
 		return (
-			<Text key={name}>
+			<Text key={name} wrap="truncate">
 				<Text {...theme.muted}>{label.padEnd(11)}</Text>
 				<Text {...(active ? theme.selected : {})}>{value || ' '}</Text>
 				{active && name !== 'technique' ? <Text inverse> </Text> : null}
@@ -133,7 +135,7 @@ export function ScanScreen(props: ScanScreenProps) {
 		);
 	};
 	lines.push(
-		<Text key="title" {...theme.title}>
+		<Text key="title" wrap="truncate" {...theme.title}>
 			Scan <Text {...theme.muted}>only hosts you are authorised to scan</Text>
 		</Text>,
 		field('targets', 'Targets', state.targets),
@@ -153,13 +155,13 @@ export function ScanScreen(props: ScanScreenProps) {
 	);
 	if (state.phase === 'form') {
 		lines.push(
-			<Text key="status" {...(state.invalid ? theme.error : theme.muted)}>
+			<Text key="status" wrap="truncate" {...(state.invalid ? theme.error : theme.muted)}>
 				{state.invalid ?? 'Enter to scan · Tab next field · ←/→ technique · Esc back'}
 			</Text>,
 		);
 	} else if (state.phase === 'confirm') {
 		lines.push(
-			<Text key="confirm" {...theme.notice}>
+			<Text key="confirm" wrap="truncate" {...theme.notice}>
 				{`${(state.confirm ?? []).slice(0, 3).join(', ')} outside loopback and private ranges: scan? y/n`}
 			</Text>,
 		);
@@ -171,14 +173,19 @@ export function ScanScreen(props: ScanScreenProps) {
 				? 'Scanning… Esc cancels'
 				: `${state.report.cancelled ? 'Cancelled' : 'Done'} in ${duration(state.report.durationMs)} · e edit · Esc back${props.onOpenLocalPort ? ' · Enter open listener' : ''}`;
 		lines.push(
-			<Text key="status" {...(state.error ? theme.error : theme.notice)}>
+			<Text key="status" wrap="truncate" {...(state.error ? theme.error : theme.notice)}>
 				{status}
 			</Text>,
 		);
 		if (progress) {
 			lines.push(
-				<Text key="overall">
-					{progressBar(progress.done, progress.total, Math.min(50, width - 2))}{' '}
+				<Text key="overall" wrap="truncate">
+					{progressBar(
+						progress.done,
+						progress.total,
+						// The figures matter more than the bar: it gives way first.
+						Math.max(20, Math.min(50, width - overall(progress).length - 1)),
+					)}{' '}
 					{overall(progress)}
 				</Text>,
 			);
@@ -186,7 +193,7 @@ export function ScanScreen(props: ScanScreenProps) {
 				const hostProgress = progress.hosts[index];
 				if (!hostProgress) continue;
 				lines.push(
-					<Text key={`host-${index}`} {...theme.muted}>
+					<Text key={`host-${index}`} wrap="truncate" {...theme.muted}>
 						{`${host.target.target.slice(0, 20).padEnd(20)} ${progressBar(hostProgress.done, hostProgress.total, 30)} ${hostProgress.open} open${host.error ? ` · ${host.error}` : ''}`}
 					</Text>,
 				);

@@ -117,8 +117,9 @@ test('Esc while scanning cancels and keeps the screen browsable', async () => {
 		{stdio: ['ignore', 'pipe', 'inherit']},
 	);
 	const clients: net.Socket[] = [];
+	// 60 columns: narrower than the progress line, which must truncate, not wrap.
 	const {stdin, lastFrame, unmount} = render(
-		<ScanScreen onBack={() => undefined} width={100} height={16} />,
+		<ScanScreen onBack={() => undefined} width={60} height={16} />,
 	);
 	try {
 		const port = await new Promise<number>((resolve) =>
@@ -150,6 +151,15 @@ test('Esc while scanning cancels and keeps the screen browsable', async () => {
 			'the cancelled state',
 		);
 		assert.match(frame, /e edit/);
+		const lines = frame.split('\n');
+		assert.ok(lines.length <= 16, `${lines.length} lines in a 16-line screen`);
+		for (const line of lines) assert.ok(line.length <= 60, `wider than 60: ${line}`);
+		const overall = lines.findIndex((line) => line.includes('ports/s'));
+		assert.match(
+			lines[overall + 1] ?? '',
+			/^127\.0\.0\.1 /,
+			'the progress line did not wrap',
+		);
 	} finally {
 		unmount();
 		for (const client of clients) client.destroy();
