@@ -5,13 +5,12 @@
  */
 import path from 'node:path';
 import {
+	configWalker,
 	declaration,
 	expandGlob,
 	filesIn,
 	isDirectory,
 	isFile,
-	readOptional,
-	realFile,
 	rootOf,
 	splitHostPort,
 	stripHashComment,
@@ -22,14 +21,7 @@ import type {AdapterOptions, ConfigAdapter, ScanResult} from './types.js';
 
 function scanApache(entry: string, serverRoot: string, root: string): ScanResult {
 	const result: ScanResult = {declarations: [], files: [], entry, includeGlobs: []};
-	const seen = new Set<string>();
-	const visit = (file: string, depth: number): void => {
-		const real = realFile(file);
-		if (seen.has(real) || depth > 16) return;
-		const text = readOptional(file);
-		if (text === undefined) return;
-		seen.add(real);
-		result.files.push(real);
+	const visit = configWalker(result.files, 16, (real, text, follow) => {
 		const lines = text.split('\n');
 		lines.forEach((raw, index) => {
 			const line = stripHashComment(raw);
@@ -38,9 +30,8 @@ function scanApache(entry: string, serverRoot: string, root: string): ScanResult
 				const target = underRoot(root, include[1]!, serverRoot);
 				result.includeGlobs.push(target);
 				for (const found of expandGlob(target)) {
-					if (isDirectory(found))
-						for (const child of filesIn(found)) visit(child, depth + 1);
-					else if (isFile(found)) visit(found, depth + 1);
+					if (isDirectory(found)) for (const child of filesIn(found)) follow(child);
+					else if (isFile(found)) follow(found);
 				}
 				return;
 			}
@@ -81,8 +72,8 @@ function scanApache(entry: string, serverRoot: string, root: string): ScanResult
 				}
 			}
 		});
-	};
-	visit(entry, 0);
+	});
+	visit(entry);
 	// A tree without apache2.conf (a copied fragment): read what Debian would include.
 	if (result.files.length === 0 && entry.endsWith('/apache2.conf')) {
 		result.entry = undefined;

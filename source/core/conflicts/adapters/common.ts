@@ -241,3 +241,28 @@ export function splitHostPort(
 export function nonEmpty(result: ScanResult): ScanResult[] {
 	return result.files.length === 0 ? [] : [result];
 }
+
+/**
+ * Reads a config file and the files it includes, each real file once and at
+ * most `maxDepth` includes deep (include loops end), recording every file read
+ * in `files`. `read` gets each file's real path and text, and `follow` to read
+ * a file it includes. Returns the function that reads an entry file; `depth`
+ * is for files read as if included (a tree missing its main file).
+ */
+export function configWalker(
+	files: string[],
+	maxDepth: number,
+	read: (real: string, text: string, follow: (file: string) => void) => void,
+): (entry: string, depth?: number) => void {
+	const seen = new Set<string>();
+	const visit = (file: string, depth: number): void => {
+		const real = realFile(file);
+		if (seen.has(real) || depth > maxDepth) return;
+		const text = readOptional(file);
+		if (text === undefined) return;
+		seen.add(real);
+		files.push(real);
+		read(real, text, (included) => visit(included, depth + 1));
+	};
+	return (entry, depth = 0) => visit(entry, depth);
+}

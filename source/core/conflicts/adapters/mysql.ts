@@ -6,12 +6,11 @@
  */
 import path from 'node:path';
 import {
+	configWalker,
 	declaration,
 	filesIn,
 	isFile,
 	nonEmpty,
-	readOptional,
-	realFile,
 	rootOf,
 	underRoot,
 } from './common.js';
@@ -21,26 +20,19 @@ const serverSection = /^(mysqld|mariadb|mariadbd|server|mysqld-[\d.]+|mariadb-[\
 
 function scanMysql(entry: string, root: string): ScanResult {
 	const result: ScanResult = {declarations: [], files: [], entry, includeGlobs: []};
-	const seen = new Set<string>();
-	const visit = (file: string, depth: number): void => {
-		const real = realFile(file);
-		if (seen.has(real) || depth > 10) return;
-		const text = readOptional(file);
-		if (text === undefined) return;
-		seen.add(real);
-		result.files.push(real);
+	const visit = configWalker(result.files, 10, (real, text, follow) => {
 		let section = '';
 		text.split('\n').forEach((raw, index) => {
 			const includeDir = /^\s*!includedir\s+(\S+)/.exec(raw);
 			if (includeDir) {
 				const dir = underRoot(root, includeDir[1]!, path.dirname(real));
 				result.includeGlobs.push(path.join(dir, '*.cnf'));
-				for (const child of filesIn(dir, '.cnf')) visit(child, depth + 1);
+				for (const child of filesIn(dir, '.cnf')) follow(child);
 				return;
 			}
 			const include = /^\s*!include\s+(\S+)/.exec(raw);
 			if (include) {
-				visit(underRoot(root, include[1]!, path.dirname(real)), depth + 1);
+				follow(underRoot(root, include[1]!, path.dirname(real)));
 				return;
 			}
 			const header = /^\s*\[([^\]]+)\]/.exec(raw);
@@ -65,8 +57,8 @@ function scanMysql(entry: string, root: string): ScanResult {
 				if (found) result.declarations.push(found);
 			}
 		});
-	};
-	visit(entry, 0);
+	});
+	visit(entry);
 	return result;
 }
 

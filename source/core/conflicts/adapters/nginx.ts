@@ -6,10 +6,10 @@
 import {readdirSync, readFileSync} from 'node:fs';
 import path from 'node:path';
 import {
+	configWalker,
 	declaration,
 	expandGlob,
 	isFile,
-	readOptional,
 	realFile,
 	rootOf,
 	splitHostPort,
@@ -83,15 +83,8 @@ function scanNginx(entry: string, root: string): ScanResult {
 	const result: ScanResult = {declarations: [], files: [], entry, includeGlobs: []};
 	const confPrefix = path.dirname(entry);
 	const stack: Array<ServerBlock | undefined> = [];
-	const seen = new Set<string>();
 
-	const visit = (file: string, depth: number): void => {
-		const real = realFile(file);
-		if (seen.has(real) || depth > 16) return;
-		const text = readOptional(file);
-		if (text === undefined) return;
-		seen.add(real);
-		result.files.push(real);
+	const visit = configWalker(result.files, 16, (real, text, follow) => {
 		const lines = text.split('\n');
 		const tokens = tokenizeNginx(text);
 		let words: Token[] = [];
@@ -118,7 +111,7 @@ function scanNginx(entry: string, root: string): ScanResult {
 					const glob = underRoot(root, args[0].text, underRoot(root, confPrefix));
 					result.includeGlobs.push(glob);
 					for (const included of expandGlob(glob)) {
-						if (isFile(included)) visit(included, depth + 1);
+						if (isFile(included)) follow(included);
 					}
 				} else if (name.text === 'server_name' && server) {
 					server.names.push(...args.map((arg) => arg.text));
@@ -131,8 +124,8 @@ function scanNginx(entry: string, root: string): ScanResult {
 				}
 			} else words.push(token);
 		}
-	};
-	visit(entry, 0);
+	});
+	visit(entry);
 	return result;
 }
 

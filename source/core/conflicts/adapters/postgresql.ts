@@ -5,12 +5,11 @@
  */
 import path from 'node:path';
 import {
+	configWalker,
 	declaration,
 	expandGlob,
 	filesIn,
 	isFile,
-	readOptional,
-	realFile,
 	rootOf,
 	stripHashComment,
 	underRoot,
@@ -25,14 +24,7 @@ function scanPostgres(entries: string[], root: string): ScanResult {
 		entry: entries[0],
 		includeGlobs: [],
 	};
-	const seen = new Set<string>();
-	const visit = (file: string, depth: number): void => {
-		const real = realFile(file);
-		if (seen.has(real) || depth > 10) return;
-		const text = readOptional(file);
-		if (text === undefined) return;
-		seen.add(real);
-		result.files.push(real);
+	const visit = configWalker(result.files, 10, (real, text, follow) => {
 		text.split('\n').forEach((raw, index) => {
 			const line = stripHashComment(raw);
 			const include = /^\s*(include_dir|include_if_exists|include)\s*=?\s*'([^']+)'/.exec(
@@ -41,8 +33,8 @@ function scanPostgres(entries: string[], root: string): ScanResult {
 			if (include) {
 				const target = underRoot(root, include[2]!, path.dirname(real));
 				if (include[1] === 'include_dir') {
-					for (const child of filesIn(target, '.conf')) visit(child, depth + 1);
-				} else visit(target, depth + 1);
+					for (const child of filesIn(target, '.conf')) follow(child);
+				} else follow(target);
 				return;
 			}
 			const port = /^(\s*port\s*=\s*'?)(\d+)'?\s*$/.exec(line);
@@ -58,8 +50,8 @@ function scanPostgres(entries: string[], root: string): ScanResult {
 				if (found) result.declarations.push(found);
 			}
 		});
-	};
-	for (const entry of entries) visit(entry, 0);
+	});
+	for (const entry of entries) visit(entry);
 	return result;
 }
 

@@ -1,9 +1,8 @@
 /** Redis: `port N` in redis.conf (and files named by `include`). */
 import path from 'node:path';
 import {
+	configWalker,
 	declaration,
-	readOptional,
-	realFile,
 	rootOf,
 	stripHashComment,
 	underRoot,
@@ -13,19 +12,12 @@ import type {AdapterOptions, ConfigAdapter, ScanResult} from './types.js';
 
 function scanRedis(entry: string, root: string): ScanResult {
 	const result: ScanResult = {declarations: [], files: [], entry, includeGlobs: []};
-	const seen = new Set<string>();
-	const visit = (file: string, depth: number): void => {
-		const real = realFile(file);
-		if (seen.has(real) || depth > 8) return;
-		const text = readOptional(file);
-		if (text === undefined) return;
-		seen.add(real);
-		result.files.push(real);
+	const visit = configWalker(result.files, 8, (real, text, follow) => {
 		text.split('\n').forEach((raw, index) => {
 			const line = stripHashComment(raw);
 			const include = /^\s*include\s+(\S+)/i.exec(line);
 			if (include) {
-				visit(underRoot(root, include[1]!, path.dirname(real)), depth + 1);
+				follow(underRoot(root, include[1]!, path.dirname(real)));
 				return;
 			}
 			const port = /^(\s*port\s+)(\d+)\s*$/i.exec(line);
@@ -42,8 +34,8 @@ function scanRedis(entry: string, root: string): ScanResult {
 				if (found) result.declarations.push(found);
 			}
 		});
-	};
-	visit(entry, 0);
+	});
+	visit(entry);
 	return result;
 }
 

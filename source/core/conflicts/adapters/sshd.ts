@@ -6,11 +6,10 @@
  */
 import path from 'node:path';
 import {
+	configWalker,
 	declaration,
 	expandGlob,
 	isFile,
-	readOptional,
-	realFile,
 	rootOf,
 	splitHostPort,
 	stripHashComment,
@@ -21,14 +20,7 @@ import type {AdapterOptions, ConfigAdapter, ScanResult} from './types.js';
 
 function scanSshd(entry: string, root: string): ScanResult {
 	const result: ScanResult = {declarations: [], files: [], entry, includeGlobs: []};
-	const seen = new Set<string>();
-	const visit = (file: string, depth: number): void => {
-		const real = realFile(file);
-		if (seen.has(real) || depth > 16) return;
-		const text = readOptional(file);
-		if (text === undefined) return;
-		seen.add(real);
-		result.files.push(real);
+	const visit = configWalker(result.files, 16, (real, text, follow) => {
 		text.split('\n').forEach((raw, index) => {
 			const line = stripHashComment(raw);
 			const include = /^\s*Include\s*[\s=]\s*(.+)$/i.exec(line);
@@ -37,8 +29,7 @@ function scanSshd(entry: string, root: string): ScanResult {
 					// sshd resolves relative Include paths against /etc/ssh.
 					const glob = underRoot(root, word, underRoot(root, '/etc/ssh'));
 					result.includeGlobs.push(glob);
-					for (const found of expandGlob(glob))
-						if (isFile(found)) visit(found, depth + 1);
+					for (const found of expandGlob(glob)) if (isFile(found)) follow(found);
 				}
 				return;
 			}
@@ -71,8 +62,8 @@ function scanSshd(entry: string, root: string): ScanResult {
 				if (found) result.declarations.push(found);
 			}
 		});
-	};
-	visit(entry, 0);
+	});
+	visit(entry);
 	return result;
 }
 
