@@ -64,6 +64,25 @@ export type HelpCommand = 'close' | 'quit';
 
 const ctrlC: KeySpec = {input: 'c', ctrl: true};
 
+/** `?`, the same on every screen that has a help overlay. */
+export const helpBinding: Binding<'help'> = {
+	command: 'help',
+	keys: [{input: '?'}],
+	label: '?',
+	description: 'show or hide this help',
+	footer: {label: '?', text: 'help', always: true},
+};
+
+/** `x`, conflict resolution for the selected port, from the list and the process screen. */
+export const resolveBinding: Binding<'resolve'> = {
+	command: 'resolve',
+	keys: [{input: 'x'}],
+	label: 'x',
+	description: 'free this port (resolve a conflict)',
+	footer: {label: 'x', text: 'free'},
+	requires: 'conflict',
+};
+
 export const listKeymap: Array<Binding<ListCommand>> = [
 	{
 		command: 'up',
@@ -154,21 +173,8 @@ export const listKeymap: Array<Binding<ListCommand>> = [
 		footer: {label: 'n', text: 'scan'},
 		requires: 'scan',
 	},
-	{
-		command: 'resolve',
-		keys: [{input: 'x'}],
-		label: 'x',
-		description: 'free this port (resolve a conflict)',
-		footer: {label: 'x', text: 'free'},
-		requires: 'conflict',
-	},
-	{
-		command: 'help',
-		keys: [{input: '?'}],
-		label: '?',
-		description: 'show or hide this help',
-		footer: {label: '?', text: 'help', always: true},
-	},
+	resolveBinding,
+	helpBinding,
 	{
 		command: 'quit',
 		keys: [{input: 'q'}, ctrlC],

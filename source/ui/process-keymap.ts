@@ -2,7 +2,7 @@
  * The process screen's keys, as data (same shape as keymap.ts's tables): the
  * rows drive the key handling, the footer and the help overlay.
  */
-import type {Binding} from './keymap.js';
+import {helpBinding, resolveBinding, type Binding} from './keymap.js';
 
 export type ProcessCommand =
 	'up' | 'down' | 'pageUp' | 'pageDown' | 'files' | 'resolve' | 'back' | 'help' | 'quit';
@@ -35,14 +35,7 @@ export const processKeymap: Array<Binding<ProcessCommand>> = [
 		description: 'show or hide open files',
 		footer: {label: 'o', text: 'open files'},
 	},
-	{
-		command: 'resolve',
-		keys: [{input: 'x'}],
-		label: 'x',
-		description: 'free this port (resolve a conflict)',
-		footer: {label: 'x', text: 'free'},
-		requires: 'conflict',
-	},
+	resolveBinding,
 	{
 		command: 'back',
 		keys: [{key: 'escape'}, {key: 'backspace'}, {key: 'delete'}],
@@ -50,13 +43,7 @@ export const processKeymap: Array<Binding<ProcessCommand>> = [
 		description: 'back to the list',
 		footer: {label: 'Esc', text: 'back', always: true},
 	},
-	{
-		command: 'help',
-		keys: [{input: '?'}],
-		label: '?',
-		description: 'show or hide this help',
-		footer: {label: '?', text: 'help', always: true},
-	},
+	helpBinding,
 	{
 		command: 'quit',
 		keys: [{input: 'q'}],

@@ -25,6 +25,13 @@ const esc = (description: string, text: string): Binding<ResolveCommand> => ({
 	footer: {label: 'Esc', text, always: true},
 });
 
+const erase: Binding<ResolveCommand> = {
+	command: 'erase',
+	keys: [{key: 'backspace'}, {key: 'delete'}],
+	label: 'Backspace',
+	description: 'erase',
+};
+
 const choose: Binding<ResolveCommand> = {
 	command: 'next',
 	keys: [],
@@ -69,12 +76,7 @@ export const resolveKeymaps: Record<
 			description: 'add this need',
 			footer: {label: '⏎', text: 'add'},
 		},
-		{
-			command: 'erase',
-			keys: [{key: 'backspace'}, {key: 'delete'}],
-			label: 'Backspace',
-			description: 'erase',
-		},
+		erase,
 		esc('drop what was typed', 'cancel'),
 	],
 	prioritise: [choose, esc('back to the parties', 'back')],
@@ -107,12 +109,7 @@ export const resolveKeymaps: Record<
 			description: 'do it (once the pid is typed)',
 			footer: {label: '⏎', text: 'do it'},
 		},
-		{
-			command: 'erase',
-			keys: [{key: 'backspace'}, {key: 'delete'}],
-			label: 'Backspace',
-			description: 'erase',
-		},
+		erase,
 		esc('back, nothing changed', 'back'),
 	],
 	running: [],
