@@ -1,7 +1,8 @@
 // Runs the built binary (npm run build first): `portui kill` against real listeners.
+import {nobodyCliPath} from '../helpers/nobody-cli.js';
 import {after, before, test} from 'node:test';
 import assert from 'node:assert/strict';
-import {spawn, spawnSync} from 'node:child_process';
+import {spawn} from 'node:child_process';
 import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import {createServer, connect, type Server} from 'node:net';
 import {once} from 'node:events';
@@ -204,29 +205,9 @@ test('refuses to signal its own ancestor (this test process) without --confirm-p
 	}
 });
 
-/** Whether the unprivileged user can run the built CLI from this checkout (not in every CI layout). */
-function nobodyCanRun(): boolean {
-	if (process.getuid?.() !== 0) return false;
-	const check = spawnSync(
-		'setpriv',
-		[
-			'--reuid',
-			'65534',
-			'--regid',
-			'65534',
-			'--clear-groups',
-			process.execPath,
-			'-e',
-			`require('fs').accessSync(${JSON.stringify(cli)}, 4)`,
-		],
-		{stdio: 'ignore'},
-	);
-	return check.status === 0;
-}
-
 test('without root, a port held by another user is "needs root", exit 1, nothing signalled', async (t) => {
-	if (!nobodyCanRun()) {
-		t.skip('needs root and a checkout the nobody user can read');
+	if (process.getuid?.() !== 0) {
+		t.skip('needs root to switch to nobody');
 		return;
 	}
 	const server = await startListener('plain');
@@ -239,7 +220,7 @@ test('without root, a port held by another user is "needs root", exit 1, nothing
 			'65534',
 			'--clear-groups',
 			process.execPath,
-			cli,
+			nobodyCliPath(),
 			'kill',
 			String(server.port),
 			'--yes',

@@ -1,4 +1,5 @@
 import {test, after} from 'node:test';
+import {nobodyCliPath} from '../helpers/nobody-cli.js';
 import assert from 'node:assert/strict';
 import {spawn, spawnSync} from 'node:child_process';
 import {once} from 'node:events';
@@ -27,9 +28,9 @@ after(() => runCleanup(cleanup));
 
 const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 
-function runCli(args: string[], prefix: string[] = []) {
+function runCli(args: string[], prefix: string[] = [], cliPath = cli) {
 	assert.ok(existsSync(cli), 'dist/cli.js is built by npm test (npm run build)');
-	const argv = [...prefix, process.execPath, cli, ...args];
+	const argv = [...prefix, process.execPath, cliPath, ...args];
 	const result = spawnSync(argv[0]!, argv.slice(1), {
 		encoding: 'utf8',
 		env: {...process.env, CI: 'true'},
@@ -272,6 +273,7 @@ test('as nobody: root-owned listeners are listed without processes, with one hin
 	const result = runCli(
 		['list', '--json'],
 		['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups'],
+		nobodyCliPath(),
 	);
 	assert.equal(result.code, 0, result.stderr);
 	const entries = JSON.parse(result.stdout) as Array<Record<string, unknown>>;

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import {nobodyCliPath} from '../helpers/nobody-cli.js';
 import {spawnSync} from 'node:child_process';
 import {existsSync} from 'node:fs';
 import process from 'node:process';
@@ -78,7 +79,7 @@ test('--syn says what is missing when not root', {skip: built}, () => {
 			'--regid=65534',
 			'--clear-groups',
 			process.execPath,
-			cli,
+			nobodyCliPath(),
 			'scan',
 			'127.0.0.1',
 			'--syn',

@@ -3,6 +3,7 @@
  * test` does): exit codes, the text and the JSON shape, against real
  * listeners this test starts.
  */
+import {nobodyCliPath} from '../helpers/nobody-cli.js';
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import {existsSync} from 'node:fs';
@@ -174,8 +175,9 @@ test('without root: holders of root sockets are hidden, not a crash', async (t) 
 	}
 	const holder = await startHolder({});
 	t.after(() => holder.stop());
+	const cli = nobodyCliPath();
 	const run = async (...args: string[]) =>
-		execa('runuser', ['-u', 'nobody', '--', process.execPath, CLI, 'who', ...args], {
+		execa('runuser', ['-u', 'nobody', '--', process.execPath, cli, 'who', ...args], {
 			reject: false,
 			stdin: 'ignore',
 			env: {CI: 'true', COLUMNS: '120'},

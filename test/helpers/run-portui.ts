@@ -2,6 +2,7 @@
 import {spawnSync} from 'node:child_process';
 import path from 'node:path';
 import process from 'node:process';
+import {nobodyCliPath} from './nobody-cli.js';
 
 export const cliPath = path.resolve('dist/cli.js');
 
@@ -11,7 +12,7 @@ export function runPortui(
 	args: string[],
 	options: {
 		env?: NodeJS.ProcessEnv;
-		/** Run as nobody (needs root, and a checkout nobody can read). */
+		/** Run as nobody (needs root; a staged copy when nobody cannot read this checkout). */
 		user?: 'nobody';
 		/**
 		 * Run as root without CAP_DAC_OVERRIDE/CAP_DAC_READ_SEARCH, so file modes
@@ -26,7 +27,8 @@ export function runPortui(
 		: options.withoutDacOverride
 			? ['setpriv', '--bounding-set', '-dac_override,-dac_read_search', process.execPath]
 			: [process.execPath];
-	const result = spawnSync(command[0]!, [...command.slice(1), cliPath, ...args], {
+	const cli = options.user ? nobodyCliPath() : cliPath;
+	const result = spawnSync(command[0]!, [...command.slice(1), cli, ...args], {
 		encoding: 'utf8',
 		stdio: ['ignore', 'pipe', 'pipe'],
 		env: {...process.env, CI: 'true', ...options.env},
