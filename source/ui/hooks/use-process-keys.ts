@@ -4,8 +4,8 @@
  * otherwise).
  */
 import {useCallback, useMemo, type Dispatch} from 'react';
-import {useInput} from 'ink';
-import {availableBindings, resolveCommand} from '../keymap.js';
+import {availableBindings} from '../keymap.js';
+import {keyScope, useKeymap} from './use-keymap.js';
 import {
 	processHelpKeymap,
 	processKeymap,
@@ -78,15 +78,13 @@ export function useProcessKeys(options: UseProcessKeysOptions) {
 		},
 		[dispatch, visibleRows, onBack, onResolve, onQuit, setHelpOpen],
 	);
-	useInput(
-		(input, key) => {
-			if (helpOpen) {
-				if (resolveCommand(processHelpKeymap, input, key)) setHelpOpen(false);
-				return;
-			}
-			const command = resolveCommand(bindings, input, key);
-			if (command !== undefined) onCommand(command);
-		},
+	// A scope asked for at each key, so a key right after a render meets the
+	// help overlay state that render showed.
+	useKeymap(
+		() =>
+			helpOpen
+				? keyScope(processHelpKeymap, () => setHelpOpen(false))
+				: keyScope(bindings, onCommand),
 		{isActive},
 	);
 	return bindings;

@@ -4,8 +4,8 @@
  * streaming into a table; Esc cancels and keeps what was found; Enter on an
  * open port of this machine opens its listener. Renders `height` lines.
  */
-import {useMemo, useReducer} from 'react';
-import {Box, Text, useInput} from 'ink';
+import {useCallback, useMemo, useReducer, useRef} from 'react';
+import {Box, Text, useInput, type Key} from 'ink';
 import type {ScanProgress} from '../../core/scan/model.js';
 import {synAvailability} from '../../core/scan/nmap.js';
 import {serviceName} from '../../core/sockets/services.js';
@@ -65,8 +65,15 @@ function useScanKeys(
 	props: ScanScreenProps,
 	cancel: () => void,
 ): void {
-	useInput(
-		(input, key) => {
+	// The handler reads the state of the last render, not the one it was
+	// created with: Ink re-subscribes a new handler only after React's passive
+	// effects run, and a key pressed in between (Enter the moment a scan is
+	// done) would otherwise meet the previous phase and be lost.
+	const latest = useRef({state, props, cancel});
+	latest.current = {state, props, cancel};
+	const handler = useCallback(
+		(input: string, key: Key) => {
+			const {state, props, cancel} = latest.current;
 			if (state.phase === 'form') {
 				if (key.escape) props.onBack();
 				else if (key.return) dispatch({type: 'submit'});
@@ -103,8 +110,9 @@ function useScanKeys(
 				}
 			}
 		},
-		{isActive: props.isActive ?? true},
+		[dispatch],
 	);
+	useInput(handler, {isActive: props.isActive ?? true});
 }
 
 export function ScanScreen(props: ScanScreenProps) {
