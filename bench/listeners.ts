@@ -139,6 +139,10 @@ function coldPair(): {portui: number; ss: number; entries: number} {
 		maxBuffer: 1 << 30,
 	});
 	const entries = (JSON.parse(output.stdout) as unknown[]).length;
+	if (process.env.BENCH_VERBOSE)
+		process.stdout.write(
+			`  cold runs: portui ${portui.map((ms) => ms.toFixed(0)).join(' ')}; ss ${ss.map((ms) => ms.toFixed(0)).join(' ')}\n`,
+		);
 	return {portui: median(portui), ss: median(ss), entries};
 }
 

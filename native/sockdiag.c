@@ -405,6 +405,133 @@ static napi_value FinishFdWalk(napi_env env, napi_callback_info info)
 	return result;
 }
 
+/*
+ * startDumps(requests: Int32Array) and takeDump(family, protocol, stateMask)
+ *
+ * Dumps asked for ahead of time, on a thread of their own: a cold
+ * `portui list` knows which four dumps it will read, and the kernel's part
+ * of them (walking its socket tables) can run while the main thread is still
+ * loading modules. `requests` holds (family, protocol, stateMask) triples.
+ * takeDump joins the thread and returns the matching dump's bytes once (the
+ * same Buffer as dump() would), throws its errno, or returns undefined when
+ * that dump was not asked for, so the caller dumps it itself.
+ */
+#define MAX_PREFETCH 8
+
+typedef struct {
+	int family, protocol;
+	unsigned int states;
+	char *bytes;
+	size_t length;
+	int error;
+	int taken;
+} prefetched_dump;
+
+static struct {
+	pthread_t thread;
+	int running;
+	int count;
+	prefetched_dump items[MAX_PREFETCH];
+} prefetch;
+
+static void *prefetch_main(void *unused)
+{
+	(void)unused;
+	for (int index = 0; index < prefetch.count; index++) {
+		prefetched_dump *item = &prefetch.items[index];
+		item->error = dump(item->family, item->protocol, item->states, &item->bytes,
+		                   &item->length) < 0
+			? errno
+			: 0;
+	}
+	return NULL;
+}
+
+static void prefetch_free(void)
+{
+	for (int index = 0; index < prefetch.count; index++)
+		free(prefetch.items[index].bytes);
+	memset(prefetch.items, 0, sizeof prefetch.items);
+	prefetch.count = 0;
+}
+
+static napi_value StartDumps(napi_env env, napi_callback_info info)
+{
+	size_t argc = 1;
+	napi_value argv[1], result;
+	napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+	napi_typedarray_type type;
+	size_t length = 0;
+	void *data = NULL;
+	if (argc < 1 ||
+	    napi_get_typedarray_info(env, argv[0], &type, &length, &data, NULL, NULL) != napi_ok ||
+	    type != napi_int32_array || length % 3 != 0 || length / 3 > MAX_PREFETCH) {
+		napi_throw_type_error(env, NULL,
+		                      "startDumps(requests: Int32Array of up to 8 triples)");
+		return NULL;
+	}
+	int started = 0;
+	if (!prefetch.running) {
+		prefetch_free();
+		const int32_t *values = data;
+		prefetch.count = (int)(length / 3);
+		for (int index = 0; index < prefetch.count; index++) {
+			prefetch.items[index].family = values[index * 3];
+			prefetch.items[index].protocol = values[index * 3 + 1];
+			prefetch.items[index].states = (unsigned int)values[index * 3 + 2];
+		}
+		started = pthread_create(&prefetch.thread, NULL, prefetch_main, NULL) == 0;
+		prefetch.running = started;
+		if (!started)
+			prefetch.count = 0;
+	}
+	napi_get_boolean(env, started, &result);
+	return result;
+}
+
+static napi_value TakeDump(napi_env env, napi_callback_info info)
+{
+	size_t argc = 3;
+	napi_value argv[3], result;
+	napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+	int32_t family = 0, protocol = 0;
+	uint32_t states = 0;
+	if (argc < 3 || napi_get_value_int32(env, argv[0], &family) != napi_ok ||
+	    napi_get_value_int32(env, argv[1], &protocol) != napi_ok ||
+	    napi_get_value_uint32(env, argv[2], &states) != napi_ok) {
+		napi_throw_type_error(env, NULL, "takeDump(family, protocol, stateMask) takes numbers");
+		return NULL;
+	}
+	if (prefetch.running) {
+		pthread_join(prefetch.thread, NULL);
+		prefetch.running = 0;
+	}
+	for (int index = 0; index < prefetch.count; index++) {
+		prefetched_dump *item = &prefetch.items[index];
+		if (item->taken || item->family != family || item->protocol != protocol ||
+		    item->states != states)
+			continue;
+		item->taken = 1;
+		if (item->error) {
+			errno = item->error;
+			THROW_ERRNO(env, "dump");
+			return NULL;
+		}
+		void *copy = NULL;
+		napi_status status =
+			napi_create_buffer_copy(env, item->length, item->bytes, &copy, &result);
+		free(item->bytes);
+		item->bytes = NULL;
+		if (status != napi_ok) {
+			napi_throw_error(env, NULL, "sock_diag: cannot allocate result buffer");
+			return NULL;
+		}
+		return result;
+	}
+	napi_get_undefined(env, &result);
+	return result;
+}
+
 static napi_value Init(napi_env env, napi_value exports)
 {
 	napi_value fn;
@@ -416,6 +543,10 @@ static napi_value Init(napi_env env, napi_value exports)
 	napi_set_named_property(env, exports, "startFdWalk", fn);
 	napi_create_function(env, "finishFdWalk", NAPI_AUTO_LENGTH, FinishFdWalk, NULL, &fn);
 	napi_set_named_property(env, exports, "finishFdWalk", fn);
+	napi_create_function(env, "startDumps", NAPI_AUTO_LENGTH, StartDumps, NULL, &fn);
+	napi_set_named_property(env, exports, "startDumps", fn);
+	napi_create_function(env, "takeDump", NAPI_AUTO_LENGTH, TakeDump, NULL, &fn);
+	napi_set_named_property(env, exports, "takeDump", fn);
 	return exports;
 }
 

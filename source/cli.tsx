@@ -30,10 +30,15 @@ async function main(argv: string[]): Promise<number> {
 				`unknown command "${first}" (commands: ${Object.keys(commands).join(', ')}; see portui --help)`,
 			);
 		}
-		// The fd walk of every process, on the addon's thread while list's modules load.
-		if (first === 'list') (await import('./core/sockets/owners.js')).startFdWalk();
+		// The fd walk of every process and the socket dumps, on the addon's
+		// threads while list's modules load.
+		if (first === 'list') (await import('./core/sockets/kernel.js')).startListenerRead();
 		const command = await load();
-		return command.run(rest);
+		const code = await command.run(rest);
+		// Everything is written (synchronously); tearing down a heap of 10,000
+		// listeners would only add ~15 ms to a command compared with `ss`.
+		if (first === 'list') process.exit(code);
+		return code;
 	}
 	const command = await import('./commands/ui.js');
 	return command.run(argv);

@@ -5,10 +5,11 @@
 import process from 'node:process';
 import {formatAge} from '../format/duration.js';
 import {formatTextTable} from '../format/text-table.js';
-import {listenerJsonText, listenersJsonBytes} from '../core/sockets/json.js';
+import {encodeListenersJson, listenerJsonText} from '../core/sockets/json.js';
 import type {Listener, ListenerSnapshot} from '../core/sockets/listener.js';
 import {readListeners} from '../core/sockets/reader.js';
 import {serviceName} from '../core/sockets/services.js';
+import {writeAllSync} from './write-out.js';
 
 const help = `
 Usage
@@ -194,19 +195,19 @@ export async function run(argv: string[]): Promise<number> {
 		port: flags.port,
 		family: want4 === want6 ? undefined : want4 ? 4 : 6,
 	};
-	// `portui list | head`: a closed pipe ends the listing, not with a stack trace.
-	process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-		if (error.code === 'EPIPE') process.exit(0);
-		throw error;
-	});
 	const snapshot = readListeners();
 	const listeners = sortListeners(filterListeners(snapshot.listeners, filter));
-	if (flags.json) {
-		// One buffer, encoded as it is built (no 3 MB string to flatten and encode again).
-		process.stdout.write(listenersJsonBytes(listeners));
-	} else {
-		const width = process.stdout.isTTY ? process.stdout.columns : undefined;
-		process.stdout.write(formatListTable(listeners, snapshot.takenAtMs, width));
+	try {
+		if (flags.json) {
+			encodeListenersJson(listeners, (chunk) => writeAllSync(1, chunk));
+		} else {
+			const width = process.stdout.isTTY ? process.stdout.columns : undefined;
+			writeAllSync(1, Buffer.from(formatListTable(listeners, snapshot.takenAtMs, width)));
+		}
+	} catch (error: unknown) {
+		// `portui list | head`: a closed pipe ends the listing, not with a stack trace.
+		if ((error as NodeJS.ErrnoException).code === 'EPIPE') return 0;
+		throw error;
 	}
 	const hint = hiddenHint({
 		...snapshot,

@@ -5,7 +5,7 @@
  * state, cost follows listeners), `ss -tuaneH` (same kernel filter, one
  * process spawn), and /proc/net/{tcp,tcp6,udp,udp6} (every socket, parsed).
  */
-import {spawnSync} from 'node:child_process';
+import {createRequire} from 'node:module';
 import {readFileSync} from 'node:fs';
 import {parseProcNetAddress, interfaceName} from './address.js';
 import {
@@ -16,6 +16,8 @@ import {
 	IPPROTO_UDP,
 	dumpRaw,
 	loadAddon,
+	prefetchDumps,
+	startFdWalk,
 	readDiagMessage,
 	visitDiagDump,
 } from './netlink.js';
@@ -43,6 +45,20 @@ export type SocketQuery = {
 	/** Every other TCP state and connected UDP. Default false. */
 	connected?: boolean;
 };
+
+/**
+ * child_process, loaded when the ss backend is first needed: it pulls in net,
+ * dgram and streams, milliseconds of every cold start that the netlink
+ * backend never uses.
+ */
+function childProcess(): typeof import('node:child_process') {
+	return createRequire(import.meta.url)(
+		'node:child_process',
+	) as typeof import('node:child_process');
+}
+
+/** What a listener table asks the kernel for. */
+export const LISTENER_QUERY: SocketQuery = {listening: true, connected: false};
 
 export type KernelBackend = 'netlink' | 'ss' | 'procnet';
 
@@ -160,6 +176,30 @@ export function readWithNetlink(
 	return records;
 }
 
+/**
+ * Starts the slow, system-call-bound parts of a one-shot listener read on
+ * the addon's threads: the fd walk of every process, and the dumps that
+ * readWithNetlink(LISTENER_QUERY) will ask for. They overlap whatever the
+ * caller does until it reads (loading modules, parsing flags), so this module
+ * stays light to import. Without the addon it does nothing.
+ */
+export function startListenerRead(procRoot = '/proc'): void {
+	startFdWalk(procRoot);
+	prefetchNetlink(LISTENER_QUERY);
+}
+
+/** Starts, on the addon's thread, the dumps a readWithNetlink(query) would make (see prefetchDumps). */
+function prefetchNetlink(query: SocketQuery): boolean {
+	const requests: Array<[number, number, number]> = [];
+	for (const protocol of protocolsOf(query)) {
+		const mask = stateMask(protocol, query);
+		if (mask === 0) continue;
+		const number = protocol === 'tcp' ? IPPROTO_TCP : IPPROTO_UDP;
+		for (const family of [AF_INET, AF_INET6]) requests.push([family, number, mask]);
+	}
+	return prefetchDumps(requests);
+}
+
 /** ss state names back to kernel numbers, for the same filtering as the other backends. */
 const SS_STATES = new Map<string, number>(
 	TCP_STATE_NAMES.map((name, index) => [name, index] as [string, number]).filter(
@@ -250,7 +290,10 @@ export function readWithSs(query: SocketQuery = {}): SocketRecord[] {
 	const args = ['-tuneH'];
 	// -l asks the kernel for listeners only; -a for everything, filtered afterwards.
 	args.push(listening && !connected ? '-l' : '-a');
-	const result = spawnSync('ss', args, {encoding: 'utf8', maxBuffer: 512 * 1024 * 1024});
+	const result = childProcess().spawnSync('ss', args, {
+		encoding: 'utf8',
+		maxBuffer: 512 * 1024 * 1024,
+	});
 	if (result.error) throw result.error;
 	if (result.status !== 0) {
 		throw new Error(`ss exited with ${result.status}: ${result.stderr.trim()}`);
@@ -338,7 +381,8 @@ let autoBackend: KernelBackend | undefined;
 export function detectBackend(): KernelBackend {
 	if (autoBackend) return autoBackend;
 	if (loadAddon()) autoBackend = 'netlink';
-	else if (spawnSync('ss', ['-V'], {stdio: 'ignore'}).status === 0) autoBackend = 'ss';
+	else if (childProcess().spawnSync('ss', ['-V'], {stdio: 'ignore'}).status === 0)
+		autoBackend = 'ss';
 	else autoBackend = 'procnet';
 	return autoBackend;
 }

@@ -170,6 +170,10 @@ type Addon = {
 	finishFdWalk?():
 		| {pids: Int32Array; errors: Int32Array; ends: Uint32Array; inodes: Uint32Array}
 		| undefined;
+	/** Dumps (family, protocol, stateMask triples) on a thread of the addon's own (absent in older builds). */
+	startDumps?(requests: Int32Array): boolean;
+	/** Joins that thread: the matching dump once, or undefined when it was not asked for. */
+	takeDump?(family: number, protocol: number, stateMask: number): Buffer | undefined;
 };
 let addon: Addon | null | undefined;
 let addonError: unknown;
@@ -198,10 +202,74 @@ export function addonLoadError(): unknown {
 	return addonError;
 }
 
+/** A walk started by startFdWalk, not yet taken. */
+let backgroundWalk: {procRoot: string; startedMs: number} | undefined;
+
+/** Older than this, a background walk or prefetched dump is stale: joined and thrown away. */
+const BACKGROUND_FRESH_MS = 2000;
+
+/**
+ * Starts reading the fds of every process on a thread of the addon's own, so
+ * that a cold one-shot listing overlaps that walk (most of its own work) with
+ * module loading and the socket dump. The next full walk of an OwnerIndex on
+ * the same procRoot takes the result (takeFdWalk) instead of walking again;
+ * processes the background walk did not see are walked as usual. Returns
+ * false without the addon (or an older build), when nothing changes.
+ */
+export function startFdWalk(procRoot = '/proc'): boolean {
+	if (backgroundWalk) return false;
+	const started = loadAddon()?.startFdWalk?.(procRoot) ?? false;
+	if (started) backgroundWalk = {procRoot, startedMs: Date.now()};
+	return started;
+}
+
+/** Joins the background walk: its result if it was for procRoot and is still fresh. */
+export function takeFdWalk(
+	procRoot: string,
+): ReturnType<NonNullable<Addon['finishFdWalk']>> {
+	const walk = backgroundWalk;
+	if (!walk) return undefined;
+	backgroundWalk = undefined;
+	const result = loadAddon()?.finishFdWalk?.();
+	if (walk.procRoot !== procRoot || Date.now() - walk.startedMs > BACKGROUND_FRESH_MS)
+		return undefined;
+	return result;
+}
+
+/** When prefetchDumps started its dumps, and how many are still to be taken. */
+let prefetchedAtMs = 0;
+let prefetchedLeft = 0;
+
+/**
+ * Starts the given dumps on the addon's own thread, for the next dumpRaw
+ * calls with the same arguments to take instead of asking the kernel then.
+ * For one-shot reads only: a prefetched dump is as old as the call to this.
+ * Returns false when the addon cannot (the dumps then happen as usual).
+ */
+export function prefetchDumps(
+	requests: ReadonlyArray<readonly [family: number, protocol: number, stateMask: number]>,
+): boolean {
+	const loaded = loadAddon();
+	if (!loaded?.startDumps || requests.length === 0) return false;
+	const started = loaded.startDumps(Int32Array.from(requests.flat()));
+	if (started) {
+		prefetchedAtMs = Date.now();
+		prefetchedLeft = requests.length;
+	}
+	return started;
+}
+
 /** Raw dump bytes for one family/protocol and a bitmask of kernel TCP states. */
 export function dumpRaw(family: number, protocol: number, stateMask: number): Buffer {
 	const loaded = loadAddon();
 	if (!loaded) throw new NetlinkError('sock_diag addon is not available');
+	if (prefetchedLeft > 0) {
+		const taken = loaded.takeDump?.(family, protocol, stateMask);
+		if (taken) {
+			prefetchedLeft--;
+			if (Date.now() - prefetchedAtMs <= BACKGROUND_FRESH_MS) return taken;
+		}
+	}
 	return loaded.dump(family, protocol, stateMask);
 }
 

@@ -15,7 +15,7 @@ import {PermissionError, ProcessGoneError} from '../errors.js';
 import {parseStat, startedAtMs} from '../processes/identity.js';
 import {userName} from '../users.js';
 import type {Holder} from './listener.js';
-import {loadAddon} from './netlink.js';
+import {loadAddon, takeFdWalk} from './netlink.js';
 
 const SOCKET_PREFIX = 'socket:[';
 const NO_HOLDERS = Object.freeze([]) as unknown as Holder[];
@@ -61,42 +61,14 @@ const ERRNO_CODES: Record<number, string> = {
 	13: 'EACCES',
 };
 
-/** A walk started by startFdWalk, not yet taken by an OwnerIndex. */
-let backgroundWalk: {procRoot: string; startedMs: number} | undefined;
-
-/** Older than this, a background walk is stale: it is joined and thrown away. */
-const BACKGROUND_WALK_FRESH_MS = 2000;
-
-/**
- * Starts reading the fds of every process on a thread of the addon's own, so
- * that a cold one-shot listing overlaps that walk (most of its own work) with
- * module loading and the socket dump. The next full walk of an OwnerIndex on
- * the same procRoot takes the result instead of walking again; processes the
- * background walk did not see are walked as usual. Returns false without the
- * addon (or an older build), when nothing changes.
- */
-export function startFdWalk(procRoot = '/proc'): boolean {
-	if (backgroundWalk) return false;
-	const started = loadAddon()?.startFdWalk?.(procRoot) ?? false;
-	if (started) backgroundWalk = {procRoot, startedMs: Date.now()};
-	return started;
-}
+export {startFdWalk} from './netlink.js';
 
 type WalkedFds = {inodes: Uint32Array; error: number};
 
 /** The background walk's result by pid, if one is running for procRoot and still fresh. */
 function takeBackgroundWalk(procRoot: string): Map<number, WalkedFds> | undefined {
-	const walk = backgroundWalk;
-	if (!walk) return undefined;
-	backgroundWalk = undefined;
-	const result = loadAddon()?.finishFdWalk?.();
-	if (
-		!result ||
-		walk.procRoot !== procRoot ||
-		Date.now() - walk.startedMs > BACKGROUND_WALK_FRESH_MS
-	) {
-		return undefined;
-	}
+	const result = takeFdWalk(procRoot);
+	if (!result) return undefined;
 	const byPid = new Map<number, WalkedFds>();
 	let start = 0;
 	for (let index = 0; index < result.pids.length; index++) {

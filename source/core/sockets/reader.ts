@@ -7,6 +7,7 @@
 import {isRoot, userName} from '../users.js';
 import {
 	detectBackend,
+	LISTENER_QUERY,
 	readWithBackend,
 	type KernelBackend,
 	type SocketRecord,
@@ -103,7 +104,7 @@ export class ListenerReader {
 	}
 
 	private readRecords(): SocketRecord[] {
-		const query = {listening: true, connected: false};
+		const query = LISTENER_QUERY;
 		const previous = this.previous;
 		const reuse = {get: (inode: number) => previous.get(inode)?.record};
 		if (this.backend !== 'auto') {

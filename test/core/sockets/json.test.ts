@@ -1,6 +1,7 @@
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import {
+	encodeListenersJson,
 	listenerJsonText,
 	listenersJsonBytes,
 	listenerToJson,
@@ -103,4 +104,32 @@ test('listenersJsonBytes is the JSON array of the same lines, in UTF-8', () => {
 		`[\n${many.map((listener) => listenerJsonText(listener)).join(',\n')}\n]\n`,
 	);
 	assert.deepEqual(JSON.parse(text), many.map(listenerToJson));
+});
+
+test('encodeListenersJson hands over full chunks, one reused buffer, and a command longer than a chunk whole', () => {
+	const huge = holder(88, `java -cp ${'lib/x.jar:'.repeat(20_000)} Main`);
+	const many: Listener[] = [];
+	for (let index = 0; index < 3000; index++) {
+		const base = listeners[index % 2]!;
+		many.push({
+			...base,
+			port: (index % 65535) + 1,
+			processes: index === 1500 ? [huge] : base.processes,
+		});
+	}
+	const chunks: Buffer[] = [];
+	const seen = new Set<ArrayBufferLike>();
+	encodeListenersJson(many, (chunk) => {
+		seen.add(chunk.buffer);
+		chunks.push(Buffer.from(chunk));
+	});
+	assert.ok(chunks.length > 3, 'several chunks');
+	// The reused buffer, and the huge holder's own bytes: no buffer per chunk.
+	assert.ok(seen.size <= 3, `${seen.size} distinct buffers`);
+	const text = Buffer.concat(chunks).toString('utf8');
+	assert.equal(
+		text,
+		`[\n${many.map((listener) => listenerJsonText(listener)).join(',\n')}\n]\n`,
+	);
+	assert.equal((JSON.parse(text) as unknown[]).length, 3000);
 });

@@ -1,13 +1,16 @@
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import {readFileSync} from 'node:fs';
+import net from 'node:net';
 import {
 	AF_INET,
+	AF_INET6,
 	IPPROTO_TCP,
 	NetlinkError,
 	dumpRaw,
 	loadAddon,
 	parseDiagDump,
+	prefetchDumps,
 } from '../../../source/core/sockets/netlink.js';
 
 const fixture = (name: string) =>
@@ -136,4 +139,28 @@ test('the built addon dumps real sockets in the parsed format', () => {
 	assert.ok(loadAddon(), 'build/Release/sockdiag.node should be built by npm run build');
 	const sockets = parseDiagDump(dumpRaw(AF_INET, IPPROTO_TCP, 1 << 10));
 	assert.ok(sockets.every((socket) => socket.state === 10 && socket.family === 4));
+});
+
+test('prefetched dumps are taken once, by the same arguments, and hold a socket opened before', async () => {
+	assert.ok(loadAddon()?.startDumps, 'the addon should be built with startDumps');
+	const server = net.createServer();
+	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	try {
+		const port = (server.address() as net.AddressInfo).port;
+		const listening = 1 << 10;
+		assert.equal(prefetchDumps([[AF_INET, IPPROTO_TCP, listening]]), true);
+		// The prefetch runs on the addon's thread: this one sees the socket too.
+		const fresh = parseDiagDump(loadAddon()!.dump(AF_INET, IPPROTO_TCP, listening));
+		const taken = parseDiagDump(dumpRaw(AF_INET, IPPROTO_TCP, listening));
+		assert.ok(fresh.some((socket) => socket.localPort === port));
+		assert.ok(taken.some((socket) => socket.localPort === port));
+		// Taken: a second call with the same arguments asks the kernel again.
+		assert.equal(loadAddon()!.takeDump!(AF_INET, IPPROTO_TCP, listening), undefined);
+		// Arguments that were not prefetched are not answered from it.
+		assert.equal(prefetchDumps([[AF_INET, IPPROTO_TCP, listening]]), true);
+		assert.equal(loadAddon()!.takeDump!(AF_INET6, IPPROTO_TCP, listening), undefined);
+		assert.ok(parseDiagDump(dumpRaw(AF_INET, IPPROTO_TCP, listening)).length > 0);
+	} finally {
+		await new Promise((resolve) => server.close(resolve));
+	}
 });
