@@ -11,7 +11,8 @@
  *      classification). Across the link the target's kernel answers one ICMP
  *      error a second, so this takes ~17 minutes per tool; set
  *      BENCH_UDP_LINK_PORTS (e.g. 1-100) for a shorter run.
- * Everything runs in namespaces the bench creates and deletes.
+ * Everything runs in namespaces the bench creates and deletes. BENCH_VERBOSE=1
+ * prints every run.
  */
 import {spawn} from 'node:child_process';
 import {performance} from 'node:perf_hooks';
@@ -131,6 +132,10 @@ async function compare(
 		];
 	}
 	const ratio = median(ours) / median(theirs);
+	if (process.env.BENCH_VERBOSE)
+		process.stdout.write(
+			`  runs: portui ${ours.map(Math.round).join(' ')}; nmap ${theirs.map(Math.round).join(' ')}\n`,
+		);
 	const verdict =
 		mismatch.length === 0
 			? 'same results'
@@ -237,7 +242,7 @@ export async function bench(): Promise<void> {
 	}
 	const only = process.env.BENCH_SCAN_ONLY;
 	if (!only || only.includes('1')) {
-		await tcpLoopback(10);
+		if (!process.env.BENCH_SCAN_1000_ONLY) await tcpLoopback(10);
 		await tcpLoopback(1000);
 	}
 	if (!only || only.includes('2')) await tcpFiltered();

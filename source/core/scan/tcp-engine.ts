@@ -64,10 +64,26 @@ type Probe = {
 	port: number;
 	tries: number;
 	started: number;
+	/** Unanswered for longer than answers take: counted apart from the active window. */
+	slow: boolean;
 	cancel: () => void;
 };
 
 const SWEEP_MS = 10;
+
+/**
+ * The active window: probes that are expected to answer soon. Enough of them
+ * to keep ACTIVE_PROBES_PER_MS (about what one event loop can probe) going at the
+ * shortest round trip seen, never fewer
+ * than MIN_ACTIVE. More would not go faster: on loopback, 2,048 sockets in
+ * flight instead of 64 made a full range 30% slower (more live handles to
+ * collect, more kernel work per connect) for the same answers.
+ */
+const ACTIVE_PROBES_PER_MS = 20;
+const MIN_ACTIVE = 64;
+/** A probe unanswered after this many round trips (and SLOW_AFTER_MIN_MS) is slow. */
+const SLOW_AFTER_RTTS = 4;
+const SLOW_AFTER_MIN_MS = 5;
 
 export class TcpEngine {
 	private readonly prober;
@@ -80,6 +96,16 @@ export class TcpEngine {
 	private order: Probe[] = [];
 	private orderHead = 0;
 	private readonly rtt: RttEstimator[];
+	/**
+	 * The shortest round trip seen on any host, ms: the network's part of a
+	 * round trip. Smoothed ones include the wait behind our own probes in
+	 * flight (35-100 ms on loopback with 1,024 in flight), and a window sized
+	 * from them would only grow that queue.
+	 */
+	private minRttMs: number | undefined;
+	/** Probes before this index of `order` were checked for slowness. */
+	private slowHead = 0;
+	private slowCount = 0;
 	private readonly pendingPerHost: number[];
 	private readonly unreachable: number[];
 	private readonly answered: number[];
@@ -134,6 +160,7 @@ export class TcpEngine {
 		for (const probe of this.inFlight) probe.cancel();
 		this.inFlight.clear();
 		this.order = [];
+		this.orderHead = this.slowHead = this.slowCount = 0;
 		this.finish();
 	}
 
@@ -169,9 +196,53 @@ export class TcpEngine {
 		return true;
 	}
 
+	/** Probes the active window allows now (MIN_ACTIVE before the first answer). */
+	private activeWindow(): number {
+		const rtt = this.minRttMs ?? 0;
+		return Math.min(
+			this.limit,
+			Math.max(MIN_ACTIVE, Math.ceil(ACTIVE_PROBES_PER_MS * rtt)),
+		);
+	}
+
+	/**
+	 * Marks the probes that have waited longer than answers take as slow, so
+	 * that silent ports (filtered, or a far host before its first answer) do
+	 * not hold the active window: the window then grows by MIN_ACTIVE every
+	 * SLOW_AFTER_MIN_MS or so, up to the limit.
+	 */
+	private markSlow(now: number): void {
+		const rtt = this.minRttMs ?? 0;
+		const before = now - Math.max(SLOW_AFTER_MIN_MS, SLOW_AFTER_RTTS * rtt);
+		if (this.slowHead < this.orderHead) this.slowHead = this.orderHead;
+		while (this.slowHead < this.order.length) {
+			const probe = this.order[this.slowHead];
+			if (probe.started > before) break;
+			if (!probe.slow && this.inFlight.has(probe)) {
+				probe.slow = true;
+				this.slowCount++;
+			}
+			this.slowHead++;
+		}
+	}
+
+	/** Forgets a probe that left the flight (answered, expired or cancelled). */
+	private landed(probe: Probe): boolean {
+		if (!this.inFlight.delete(probe)) return false;
+		if (probe.slow) this.slowCount--;
+		return true;
+	}
+
 	private pump(): void {
-		while (!this.stopped && this.inFlight.size < this.limit) {
-			const now = performance.now();
+		let now = performance.now();
+		this.markSlow(now);
+		const window = this.activeWindow();
+		while (
+			!this.stopped &&
+			this.inFlight.size < this.limit &&
+			this.inFlight.size - this.slowCount < window
+		) {
+			now = performance.now();
 			if (!this.allowedByRate(now)) return;
 			const work = this.take();
 			if (!work) return;
@@ -186,12 +257,13 @@ export class TcpEngine {
 			port: work.port,
 			tries: work.tries + 1,
 			started: now,
+			slow: false,
 			cancel: () => undefined,
 		};
 		this.inFlight.add(probe);
 		this.order.push(probe);
 		probe.cancel = this.prober(host.address, host.family, work.port, (outcome) => {
-			if (!this.inFlight.delete(probe) || this.stopped) return;
+			if (this.stopped || !this.landed(probe)) return;
 			this.settle(probe, outcome);
 			this.pump();
 			this.checkDone();
@@ -204,8 +276,11 @@ export class TcpEngine {
 			case 'closed':
 			case 'self': {
 				// Karn: only first tries give unambiguous round trips.
-				if (probe.tries === 1)
-					this.rtt[probe.host].sample(performance.now() - probe.started);
+				if (probe.tries === 1) {
+					const ms = performance.now() - probe.started;
+					this.rtt[probe.host].sample(ms);
+					if (this.minRttMs === undefined || ms < this.minRttMs) this.minRttMs = ms;
+				}
 				this.answered[probe.host]++;
 				const state = outcome === 'open' ? 'open' : 'closed';
 				const reason =
@@ -263,6 +338,7 @@ export class TcpEngine {
 		}
 		if (this.orderHead > 4096) {
 			this.order = this.order.slice(this.orderHead);
+			this.slowHead = Math.max(0, this.slowHead - this.orderHead);
 			this.orderHead = 0;
 		}
 		if (expired.length === 0) return;
@@ -270,7 +346,7 @@ export class TcpEngine {
 		// decide after this loop iteration's poll phase has delivered it.
 		setImmediate(() => {
 			for (const probe of expired) {
-				if (this.stopped || !this.inFlight.delete(probe)) continue;
+				if (this.stopped || !this.landed(probe)) continue;
 				probe.cancel();
 				if (probe.tries <= this.options.retries) {
 					this.retryQueue.push({host: probe.host, port: probe.port, tries: probe.tries});

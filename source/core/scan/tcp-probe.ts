@@ -72,7 +72,7 @@ type TcpHandle = {
 	connect(request: object, address: string, port: number): number;
 	connect6(request: object, address: string, port: number): number;
 	getsockname(out: {address?: string; port?: number}): number;
-	reset(callback: () => void): number;
+	reset(callback?: () => void): number;
 	close(callback?: () => void): void;
 };
 type TcpBinding = {
@@ -115,8 +115,12 @@ const binding = loadBinding();
 /** Whether the bare-handle backend can be used in this Node. */
 export const bareAvailable = binding !== undefined;
 
+/** A cancel that has nothing left to do. */
 const ignore = (): void => undefined;
 
+// Handles are closed without a callback: with one, Node stores it on the
+// handle and calls back into JavaScript for every closed probe, as costly as
+// the connect's own completion and with nothing to do.
 function bareProber(tcp: TcpBinding): Prober {
 	return (address, family, port, done) => {
 		const handle = new tcp.TCP(tcp.constants.SOCKET);
@@ -128,13 +132,13 @@ function bareProber(tcp: TcpBinding): Prober {
 			if (settled) return;
 			settled = true;
 			if (status !== 0) {
-				handle.close(ignore);
+				handle.close();
 				done(classifyErrno(status));
 				return;
 			}
 			const local: {address?: string; port?: number} = {};
 			handle.getsockname(local);
-			if (handle.reset(ignore) !== 0) handle.close(ignore);
+			if (handle.reset() !== 0) handle.close();
 			done(local.port === port && local.address === address ? 'self' : 'open');
 		};
 		const error =
@@ -143,7 +147,7 @@ function bareProber(tcp: TcpBinding): Prober {
 				: handle.connect6(request, address, port);
 		if (error !== 0) {
 			settled = true;
-			handle.close(ignore);
+			handle.close();
 			// Report asynchronously so callers never re-enter their own loop.
 			queueMicrotask(() => done(classifyErrno(error)));
 			return ignore;
@@ -151,7 +155,7 @@ function bareProber(tcp: TcpBinding): Prober {
 		return () => {
 			if (settled) return;
 			settled = true;
-			handle.close(ignore);
+			handle.close();
 		};
 	};
 }
