@@ -33,6 +33,14 @@ async function main(argv: string[]): Promise<number> {
 		// The fd walk of every process and the socket dumps, on the addon's
 		// threads while list's modules load.
 		if (first === 'list') (await import('./core/sockets/kernel.js')).startListenerRead();
+		// `portui scan … | head`: a reader that stops early ends the command
+		// quietly, as it ends `ss`. (list writes with writeSync and handles it.)
+		if (first !== 'list') {
+			process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+				if (error.code === 'EPIPE') process.exit(0);
+				throw error;
+			});
+		}
 		const command = await load();
 		const code = await command.run(rest);
 		// Everything is written (synchronously); tearing down a heap of 10,000
