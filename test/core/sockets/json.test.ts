@@ -113,7 +113,9 @@ test('encodeListenersJson hands over full chunks, one reused buffer, and a comma
 		const base = listeners[index % 2]!;
 		many.push({
 			...base,
-			port: (index % 65535) + 1,
+			port: [1, 9, 10, 65535][index % 4]! + (index % 4 === 3 ? 0 : index),
+			inode: [0, 7, 4_294_967_295, 1_000_000][index % 4]!,
+			uid: index % 7 === 0 ? 0 : 65_534,
 			processes: index === 1500 ? [huge] : base.processes,
 		});
 	}
