@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// The launcher line: see scripts/make-executable.mjs.
 /**
  * Entry point: picks the subcommand and either prints (list, who, scan, kill,
  * move, free, or anything with --json, or any run whose stdout is not a
@@ -21,7 +22,20 @@ const commands: Record<string, () => Promise<Command>> = {
 	resolve: async () => import('./commands/resolve.js'),
 };
 
+/**
+ * The launcher (scripts/make-executable.mjs) starts Node without
+ * NODE_EXTRA_CA_CERTS; the processes portui starts (a restart command, a
+ * config check) get it back.
+ */
+function restoreLauncherEnvironment(): void {
+	const saved = process.env.PORTUI_NODE_EXTRA_CA_CERTS;
+	if (saved === undefined) return;
+	delete process.env.PORTUI_NODE_EXTRA_CA_CERTS;
+	if (saved !== '') process.env.NODE_EXTRA_CA_CERTS = saved;
+}
+
 async function main(argv: string[]): Promise<number> {
+	restoreLauncherEnvironment();
 	const [first, ...rest] = argv;
 	if (first !== undefined && !first.startsWith('-')) {
 		const load = commands[first];
