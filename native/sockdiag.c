@@ -129,6 +129,33 @@ static int dump(int family, int protocol, unsigned int states, char **out, size_
 	return 0;
 }
 
+static void free_bytes(napi_env env, void *data, void *hint)
+{
+	(void)env;
+	(void)hint;
+	free(data);
+}
+
+/*
+ * The dump's bytes as a Buffer over the malloc'd memory itself, freed with
+ * it: a copy would fault in as many fresh pages again (a megabyte for 10,000
+ * listeners), which costs more than the copy on this machine class. An
+ * empty dump is copied (a zero-length external buffer is not allowed).
+ */
+static napi_status bytes_buffer(napi_env env, char *bytes, size_t length, napi_value *result)
+{
+	if (length == 0) {
+		void *copy = NULL;
+		free(bytes);
+		return napi_create_buffer(env, 0, &copy, result);
+	}
+	napi_status status =
+		napi_create_external_buffer(env, length, bytes, free_bytes, NULL, result);
+	if (status != napi_ok)
+		free(bytes);
+	return status;
+}
+
 /* dump(family: number, protocol: number, stateMask: number): Buffer */
 static napi_value Dump(napi_env env, napi_callback_info info)
 {
@@ -154,10 +181,7 @@ static napi_value Dump(napi_env env, napi_callback_info info)
 		return NULL;
 	}
 	napi_value result;
-	void *copy = NULL;
-	napi_status status = napi_create_buffer_copy(env, length, bytes, &copy, &result);
-	free(bytes);
-	if (status != napi_ok) {
+	if (bytes_buffer(env, bytes, length, &result) != napi_ok) {
 		napi_throw_error(env, NULL, "sock_diag: cannot allocate result buffer");
 		return NULL;
 	}
@@ -517,12 +541,9 @@ static napi_value TakeDump(napi_env env, napi_callback_info info)
 			THROW_ERRNO(env, "dump");
 			return NULL;
 		}
-		void *copy = NULL;
-		napi_status status =
-			napi_create_buffer_copy(env, item->length, item->bytes, &copy, &result);
-		free(item->bytes);
+		char *bytes = item->bytes;
 		item->bytes = NULL;
-		if (status != napi_ok) {
+		if (bytes_buffer(env, bytes, item->length, &result) != napi_ok) {
 			napi_throw_error(env, NULL, "sock_diag: cannot allocate result buffer");
 			return NULL;
 		}
@@ -530,6 +551,22 @@ static napi_value TakeDump(napi_env env, napi_callback_info info)
 	}
 	napi_get_undefined(env, &result);
 	return result;
+}
+
+/*
+ * exitNow(code): _exit(code). For a command that has written everything
+ * synchronously and has nothing left to do: Node's own exit disposes of its
+ * platform threads and heap first, ~5 ms that the kernel then does again.
+ */
+static napi_value ExitNow(napi_env env, napi_callback_info info)
+{
+	size_t argc = 1;
+	napi_value argv[1];
+	int32_t code = 0;
+	napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+	if (argc >= 1)
+		napi_get_value_int32(env, argv[0], &code);
+	_exit(code & 0xff);
 }
 
 static napi_value Init(napi_env env, napi_value exports)
@@ -547,6 +584,8 @@ static napi_value Init(napi_env env, napi_value exports)
 	napi_set_named_property(env, exports, "startDumps", fn);
 	napi_create_function(env, "takeDump", NAPI_AUTO_LENGTH, TakeDump, NULL, &fn);
 	napi_set_named_property(env, exports, "takeDump", fn);
+	napi_create_function(env, "exitNow", NAPI_AUTO_LENGTH, ExitNow, NULL, &fn);
+	napi_set_named_property(env, exports, "exitNow", fn);
 	return exports;
 }
 

@@ -57,9 +57,9 @@ async function main(argv: string[]): Promise<number> {
 		}
 		const command = await load();
 		const code = await command.run(rest);
-		// Everything is written (synchronously); tearing down a heap of 10,000
-		// listeners would only add ~15 ms to a command compared with `ss`.
-		if (first === 'list') process.exit(code);
+		// Everything is written (synchronously); Node's teardown of a heap of
+		// 10,000 listeners would only add ~15 ms to a command compared with `ss`.
+		if (first === 'list') (await import('./core/sockets/netlink.js')).exitNow(code);
 		return code;
 	}
 	const command = await import('./commands/ui.js');

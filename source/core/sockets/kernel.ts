@@ -18,7 +18,8 @@ import {
 	loadAddon,
 	prefetchDumps,
 	startFdWalk,
-	readDiagMessage,
+	diagLocalAddress,
+	diagRemoteAddress,
 	visitDiagDump,
 } from './netlink.js';
 
@@ -158,17 +159,17 @@ export function readWithNetlink(
 					records.push(cached);
 					return;
 				}
-				const socket = readDiagMessage(view, at, interfaceName);
+				// Straight into the record: no intermediate object per socket.
 				records.push({
 					protocol,
-					family: socket.family,
-					state: stateName(socket.state),
-					localAddress: socket.localAddress,
-					localPort: socket.localPort,
-					remoteAddress: socket.remoteAddress,
-					remotePort: socket.remotePort,
-					inode: socket.inode,
-					uid: socket.uid,
+					family: view.getUint8(at + DIAG.family) === AF_INET6 ? 6 : 4,
+					state: stateName(state),
+					localAddress: diagLocalAddress(view, at, interfaceName),
+					localPort,
+					remoteAddress: diagRemoteAddress(view, at),
+					remotePort: view.getUint16(at + DIAG.remotePort, false),
+					inode: view.getUint32(at + DIAG.inode, true),
+					uid: view.getUint32(at + DIAG.uid, true),
 				});
 			});
 		}

@@ -132,22 +132,36 @@ export function readDiagMessage(
 	at: number,
 	interfaceName: (index: number) => string | undefined,
 ): DiagSocket {
-	const kernelFamily = view.getUint8(at);
-	const family = kernelFamily === AF_INET6 ? 6 : 4;
-	const interfaceIndex = view.getUint32(at + 40, true);
-	const scope =
-		interfaceIndex === 0 ? '' : `%${interfaceName(interfaceIndex) ?? interfaceIndex}`;
+	const family = view.getUint8(at) === AF_INET6 ? 6 : 4;
 	return {
 		family,
 		state: view.getUint8(at + 1),
 		localPort: view.getUint16(at + 4, false),
 		remotePort: view.getUint16(at + 6, false),
-		localAddress: readAddress(view, at + 8, family) + scope,
-		remoteAddress: readAddress(view, at + 24, family),
-		interfaceIndex,
+		localAddress: diagLocalAddress(view, at, interfaceName),
+		remoteAddress: diagRemoteAddress(view, at),
+		interfaceIndex: view.getUint32(at + 40, true),
 		uid: view.getUint32(at + 64, true),
 		inode: view.getUint32(at + 68, true),
 	};
+}
+
+/** The local address of the inet_diag_msg at `at`, with `%interface` when it has a scope. */
+export function diagLocalAddress(
+	view: DataView,
+	at: number,
+	interfaceName: (index: number) => string | undefined,
+): string {
+	const family = view.getUint8(at) === AF_INET6 ? 6 : 4;
+	const interfaceIndex = view.getUint32(at + 40, true);
+	const address = readAddress(view, at + 8, family);
+	if (interfaceIndex === 0) return address;
+	return `${address}%${interfaceName(interfaceIndex) ?? interfaceIndex}`;
+}
+
+/** The remote address of the inet_diag_msg at `at`. */
+export function diagRemoteAddress(view: DataView, at: number): string {
+	return readAddress(view, at + 24, view.getUint8(at) === AF_INET6 ? 6 : 4);
 }
 
 function readAddress(view: DataView, at: number, family: 4 | 6): string {
@@ -174,6 +188,8 @@ type Addon = {
 	startDumps?(requests: Int32Array): boolean;
 	/** Joins that thread: the matching dump once, or undefined when it was not asked for. */
 	takeDump?(family: number, protocol: number, stateMask: number): Buffer | undefined;
+	/** _exit(code) (absent in older builds). */
+	exitNow?(code: number): never;
 };
 let addon: Addon | null | undefined;
 let addonError: unknown;
@@ -195,6 +211,17 @@ export function loadAddon(): Addon | undefined {
 		addon = null;
 	}
 	return addon ?? undefined;
+}
+
+/**
+ * Ends the process with `code` at once, skipping Node's teardown, when the
+ * addon can (else process.exit). Only for a command whose output was written
+ * synchronously and that has nothing left to do.
+ */
+export function exitNow(code: number): never {
+	const exit = addon?.exitNow;
+	if (exit) exit(code);
+	process.exit(code);
 }
 
 /** Why the addon could not be loaded, for diagnostics. */
