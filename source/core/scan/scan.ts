@@ -21,7 +21,7 @@ import {
 	type Technique,
 } from './model.js';
 import {runNmap} from './nmap.js';
-import {TcpEngine} from './tcp-engine.js';
+import {createSharedWork, TcpEngine} from './tcp-engine.js';
 import {UdpEngine} from './udp-engine.js';
 import type {Protocol} from './ports.js';
 import type {ScanTarget} from './targets.js';
@@ -97,19 +97,16 @@ function startWorker(job: WorkerJob): Worker {
 	return new Worker(bootstrap, {eval: true, workerData: job});
 }
 
-/** Splits each host's ports between workers, interleaved so all finish together. */
-function split(
+/** The hosts to probe, each with every port (TCP engines share them out as they go, see SharedWork). */
+function jobHosts(
 	options: ScanOptions,
-	count: number,
 	hosts: number[],
-): Array<Array<{address: string; family: 4 | 6; ports: number[]}>> {
-	return Array.from({length: count}, (_, worker) =>
-		hosts.map((host) => ({
-			address: options.targets[host].address,
-			family: options.targets[host].family,
-			ports: options.ports.filter((_, index) => index % count === worker),
-		})),
-	);
+): Array<{address: string; family: 4 | 6; ports: number[]}> {
+	return hosts.map((host) => ({
+		address: options.targets[host].address,
+		family: options.targets[host].family,
+		ports: options.ports,
+	}));
 }
 
 export async function* scan(options: ScanOptions): AsyncGenerator<ScanEvent> {
@@ -217,7 +214,11 @@ export async function* scan(options: ScanOptions): AsyncGenerator<ScanEvent> {
 			rate: options.rate ? options.rate / workerCount : undefined,
 			fixedTimeout: options.fixedTimeout ?? false,
 		};
-		const shares = split(options, workerCount, live);
+		const hosts = jobHosts(options, live);
+		// TCP engines take chunks of ports from one shared cursor: the one on
+		// this thread starts at once, a worker after its start-up, and neither
+		// waits for the other at the end. (UDP runs one engine.)
+		const work = createSharedWork(hosts);
 		// The first share on this thread (for printing commands, whose thread
 		// has nothing else to do): no worker start-up before the first probe.
 		const runHere = async (job: WorkerJob): Promise<void> => {
@@ -235,7 +236,7 @@ export async function* scan(options: ScanOptions): AsyncGenerator<ScanEvent> {
 			};
 			const engine =
 				job.kind === 'tcp'
-					? new TcpEngine(job.hosts, job.options, sink)
+					? new TcpEngine(job.hosts, job.options, sink, job.work)
 					: new UdpEngine(job.hosts, job.options, sink);
 			const onAbort = (): void => engine.stop();
 			signal?.addEventListener('abort', onAbort, {once: true});
@@ -247,7 +248,7 @@ export async function* scan(options: ScanOptions): AsyncGenerator<ScanEvent> {
 			}
 		};
 		await Promise.all(
-			shares.map(async (hosts, share) => {
+			Array.from({length: workerCount}, async (_, share) => {
 				const job: WorkerJob =
 					options.technique === 'udp'
 						? {
@@ -259,6 +260,7 @@ export async function* scan(options: ScanOptions): AsyncGenerator<ScanEvent> {
 						: {
 								kind: 'tcp',
 								hosts,
+								work,
 								options: {...common, backend: options.backend ?? 'bare'},
 								reportClosed: options.reportClosed ?? false,
 							};

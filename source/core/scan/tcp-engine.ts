@@ -26,6 +26,27 @@ export type TcpEngineOptions = {
 	fixedTimeout: boolean;
 };
 
+/**
+ * Work shared by the engines of one scan (each in its own worker, all over
+ * the same hosts and ports): [0] is the next chunk of ports to take, then
+ * per host [pending, answered, unreachable]. Engines take chunks as they go,
+ * so one that started later (a worker's start-up) or runs slower simply
+ * takes fewer, and all finish together.
+ */
+export type SharedWork = Int32Array;
+
+/** Ports an engine takes from the shared cursor at a time. */
+const CHUNK_PORTS = 128;
+
+/** Shared counters for `hosts` (a SharedArrayBuffer, so workers see one copy). */
+export function createSharedWork(
+	hosts: ReadonlyArray<{ports: readonly number[]}>,
+): SharedWork {
+	const work = new Int32Array(new SharedArrayBuffer(4 * (1 + 3 * hosts.length)));
+	for (const [index, host] of hosts.entries()) work[1 + 3 * index] = host.ports.length;
+	return work;
+}
+
 export type TcpEngineSink = {
 	/** Every final state (closed included: the caller decides what to keep). */
 	result(host: number, port: number, state: PortState, reason: string): void;
@@ -88,9 +109,16 @@ const SLOW_AFTER_MIN_MS = 5;
 export class TcpEngine {
 	private readonly prober;
 	readonly backend: Backend;
-	private readonly queue: Array<{host: number; port: number; tries: number}> = [];
 	private readonly retryQueue: Array<{host: number; port: number; tries: number}> = [];
-	private next = {host: 0, index: 0};
+	/** The chunk this engine is on: flat positions over every host's ports. */
+	private chunkAt = 0;
+	private chunkEnd = 0;
+	/** Where each host's ports start among the flat positions, and their total. */
+	private readonly hostStarts: number[];
+	private readonly totalPorts: number;
+	/** No chunk is left to take. */
+	private exhausted = false;
+	private readonly work: SharedWork;
 	private readonly inFlight = new Set<Probe>();
 	/** Probes in launch order, for expiry without scanning every probe in flight. */
 	private order: Probe[] = [];
@@ -106,9 +134,6 @@ export class TcpEngine {
 	/** Probes before this index of `order` were checked for slowness. */
 	private slowHead = 0;
 	private slowCount = 0;
-	private readonly pendingPerHost: number[];
-	private readonly unreachable: number[];
-	private readonly answered: number[];
 	private limit: number;
 	private sweep?: NodeJS.Timeout;
 	private tokens = 0;
@@ -121,7 +146,16 @@ export class TcpEngine {
 		private readonly hosts: TcpJobHost[],
 		private readonly options: TcpEngineOptions,
 		private readonly sink: TcpEngineSink,
+		work?: SharedWork,
 	) {
+		this.work = work ?? createSharedWork(hosts);
+		let total = 0;
+		this.hostStarts = hosts.map((host) => {
+			const start = total;
+			total += host.ports.length;
+			return start;
+		});
+		this.totalPorts = total;
 		const created = createProber(options.backend);
 		this.prober = created.prober;
 		this.backend = created.backend;
@@ -137,9 +171,6 @@ export class TcpEngine {
 					initial,
 				),
 		);
-		this.pendingPerHost = hosts.map((host) => host.ports.length);
-		this.unreachable = hosts.map(() => 0);
-		this.answered = hosts.map(() => 0);
 		this.done = new Promise((resolve) => {
 			this.finished = resolve;
 		});
@@ -171,16 +202,23 @@ export class TcpEngine {
 	}
 
 	private take(): {host: number; port: number; tries: number} | undefined {
-		const retry = this.retryQueue.shift() ?? this.queue.shift();
+		const retry = this.retryQueue.shift();
 		if (retry) return retry;
-		while (this.next.host < this.hosts.length) {
-			const host = this.hosts[this.next.host];
-			if (this.next.index < host.ports.length) {
-				return {host: this.next.host, port: host.ports[this.next.index++], tries: 0};
+		if (this.chunkAt >= this.chunkEnd) {
+			if (this.exhausted) return undefined;
+			const start = Atomics.add(this.work, 0, 1) * CHUNK_PORTS;
+			if (start >= this.totalPorts) {
+				this.exhausted = true;
+				return undefined;
 			}
-			this.next = {host: this.next.host + 1, index: 0};
+			this.chunkAt = start;
+			this.chunkEnd = Math.min(this.totalPorts, start + CHUNK_PORTS);
 		}
-		return undefined;
+		const at = this.chunkAt++;
+		// Hosts are few and chunks walk them in order: a backwards scan is short.
+		let host = this.hosts.length - 1;
+		while (this.hostStarts[host]! > at) host--;
+		return {host, port: this.hosts[host]!.ports[at - this.hostStarts[host]!]!, tries: 0};
 	}
 
 	private allowedByRate(now: number): boolean {
@@ -281,7 +319,7 @@ export class TcpEngine {
 					this.rtt[probe.host].sample(ms);
 					if (this.minRttMs === undefined || ms < this.minRttMs) this.minRttMs = ms;
 				}
-				this.answered[probe.host]++;
+				Atomics.add(this.work, 2 + 3 * probe.host, 1);
 				const state = outcome === 'open' ? 'open' : 'closed';
 				const reason =
 					outcome === 'open'
@@ -303,7 +341,7 @@ export class TcpEngine {
 				return;
 			}
 			case 'unreachable': {
-				this.unreachable[probe.host]++;
+				Atomics.add(this.work, 3 + 3 * probe.host, 1);
 				this.report(probe.host, probe.port, 'filtered', 'host-unreach');
 				return;
 			}
@@ -312,10 +350,11 @@ export class TcpEngine {
 
 	private report(host: number, port: number, state: PortState, reason: string): void {
 		this.sink.result(host, port, state, reason);
+		// The engine that reports a host's last port (of all engines) decides.
 		if (
-			--this.pendingPerHost[host] === 0 &&
-			this.unreachable[host] > 0 &&
-			this.answered[host] === 0
+			Atomics.sub(this.work, 1 + 3 * host, 1) === 1 &&
+			Atomics.load(this.work, 3 + 3 * host) > 0 &&
+			Atomics.load(this.work, 2 + 3 * host) === 0
 		) {
 			this.sink.hostError(host, 'host unreachable');
 		}
@@ -361,11 +400,11 @@ export class TcpEngine {
 
 	private checkDone(): void {
 		if (this.stopped || this.inFlight.size > 0) return;
-		if (this.retryQueue.length > 0 || this.queue.length > 0) return;
-		if (this.next.host < this.hosts.length) {
-			const host = this.hosts[this.next.host];
-			if (this.next.index < host.ports.length || this.next.host < this.hosts.length - 1)
-				return;
+		if (this.retryQueue.length > 0 || this.chunkAt < this.chunkEnd) return;
+		// Whether chunks are left is known by asking for one.
+		if (!this.exhausted) {
+			this.pump();
+			if (this.inFlight.size > 0 || !this.exhausted) return;
 		}
 		this.finish();
 	}

@@ -6,11 +6,23 @@
  */
 import {parentPort, workerData} from 'node:worker_threads';
 import type {PortState} from './model.js';
-import {TcpEngine, type TcpEngineOptions, type TcpJobHost} from './tcp-engine.js';
+import {
+	TcpEngine,
+	type SharedWork,
+	type TcpEngineOptions,
+	type TcpJobHost,
+} from './tcp-engine.js';
 import {UdpEngine, type UdpEngineOptions} from './udp-engine.js';
 
 export type WorkerJob =
-	| {kind: 'tcp'; hosts: TcpJobHost[]; options: TcpEngineOptions; reportClosed: boolean}
+	| {
+			kind: 'tcp';
+			hosts: TcpJobHost[];
+			/** Shared with the scan's other engines. */
+			work: SharedWork;
+			options: TcpEngineOptions;
+			reportClosed: boolean;
+	  }
 	| {kind: 'udp'; hosts: TcpJobHost[]; options: UdpEngineOptions; reportClosed: boolean};
 
 export type WorkerMessage =
@@ -58,7 +70,7 @@ function main(): void {
 	};
 	const engine =
 		job.kind === 'tcp'
-			? new TcpEngine(job.hosts, job.options, sink)
+			? new TcpEngine(job.hosts, job.options, sink, job.work)
 			: new UdpEngine(job.hosts, job.options, sink);
 	const timer = setInterval(flush, FLUSH_MS);
 	port.on('message', (message: {type: 'stop'}) => {
