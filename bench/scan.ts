@@ -108,8 +108,8 @@ async function compare(
 		const results: Record<string, Classification> = {};
 		for (const tool of order) {
 			if (tool === 'portui') {
+				// The binary as users run it (dist/cli.js through its launcher line).
 				const result = await timed(namespace, [
-					process.execPath,
 					cli,
 					'scan',
 					...portui,
