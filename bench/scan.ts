@@ -109,12 +109,7 @@ async function compare(
 		for (const tool of order) {
 			if (tool === 'portui') {
 				// The binary as users run it (dist/cli.js through its launcher line).
-				const result = await timed(namespace, [
-					cli,
-					'scan',
-					...portui,
-					'--json',
-				]);
+				const result = await timed(namespace, [cli, 'scan', ...portui, '--json']);
 				ours.push(result.ms);
 				results.portui = portuiStates(result.stdout, ports);
 			} else {
