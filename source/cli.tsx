@@ -6,6 +6,7 @@
  * terminal) or starts the full-screen UI. Commands are imported lazily so that
  * printing commands never load React and Ink.
  */
+import {createRequire} from 'node:module';
 import process from 'node:process';
 import {describeError, PortuiError, UsageError} from './core/errors.js';
 
@@ -34,6 +35,28 @@ function restoreLauncherEnvironment(): void {
 	if (saved !== '') process.env.NODE_EXTRA_CA_CERTS = saved;
 }
 
+type ListMain = typeof import('./commands/list-main.js');
+
+/**
+ * `portui list`, the command compared with `ss`: from the one-file bundle
+ * when the build made it (see commands/list-main.ts), else from the modules.
+ */
+async function runList(argv: string[]): Promise<number> {
+	let list: ListMain;
+	try {
+		list = createRequire(import.meta.url)('./commands/list.cjs') as ListMain;
+	} catch {
+		list = await import('./commands/list-main.js');
+	}
+	// The fd walk of every process and the socket dumps, on the addon's
+	// threads while the rest loads and parses the flags.
+	list.startListenerRead();
+	const code = await list.run(argv);
+	// Everything is written (synchronously); Node's teardown of a heap of
+	// 10,000 listeners would only add ~15 ms to a command compared with `ss`.
+	return list.exitNow(code);
+}
+
 async function main(argv: string[]): Promise<number> {
 	restoreLauncherEnvironment();
 	const [first, ...rest] = argv;
@@ -44,23 +67,15 @@ async function main(argv: string[]): Promise<number> {
 				`unknown command "${first}" (commands: ${Object.keys(commands).join(', ')}; see portui --help)`,
 			);
 		}
-		// The fd walk of every process and the socket dumps, on the addon's
-		// threads while list's modules load.
-		if (first === 'list') (await import('./core/sockets/kernel.js')).startListenerRead();
+		if (first === 'list') return runList(rest);
 		// `portui scan … | head`: a reader that stops early ends the command
 		// quietly, as it ends `ss`. (list writes with writeSync and handles it.)
-		if (first !== 'list') {
-			process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-				if (error.code === 'EPIPE') process.exit(0);
-				throw error;
-			});
-		}
+		process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+			if (error.code === 'EPIPE') process.exit(0);
+			throw error;
+		});
 		const command = await load();
-		const code = await command.run(rest);
-		// Everything is written (synchronously); Node's teardown of a heap of
-		// 10,000 listeners would only add ~15 ms to a command compared with `ss`.
-		if (first === 'list') (await import('./core/sockets/netlink.js')).exitNow(code);
-		return code;
+		return command.run(rest);
 	}
 	const command = await import('./commands/ui.js');
 	return command.run(argv);

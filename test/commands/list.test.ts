@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import {spawn, spawnSync} from 'node:child_process';
 import {once} from 'node:events';
 import {existsSync} from 'node:fs';
+import {createRequire} from 'node:module';
 import {fileURLToPath} from 'node:url';
 import {
 	filterListeners,
@@ -308,4 +309,21 @@ test('a reader that stops early (portui list | head) ends it quietly', async () 
 	const [code] = (await once(child, 'exit')) as [number | null];
 	assert.equal(code, 0, stderr);
 	assert.doesNotMatch(stderr, /EPIPE|\n\s+at /);
+});
+
+test('the build bundles the cold list into one CommonJS file, and it finds the addon and meow', () => {
+	const bundle = fileURLToPath(new URL('../../dist/commands/list.cjs', import.meta.url));
+	assert.ok(existsSync(bundle), 'npm run build makes dist/commands/list.cjs');
+	const list = createRequire(import.meta.url)(bundle) as Record<string, unknown>;
+	for (const name of ['run', 'startListenerRead', 'exitNow', 'loadAddon'])
+		assert.equal(typeof list[name], 'function', name);
+	// The bundle's own copy of the addon loader finds build/Release from dist/commands.
+	assert.ok((list.loadAddon as () => unknown)(), 'the bundled list loads the addon');
+	// --help and mistakes go through meow, an ES module the bundle imports on demand.
+	const help = spawnSync(process.execPath, [cli, 'list', '--help'], {encoding: 'utf8'});
+	assert.equal(help.status, 0, help.stderr);
+	assert.match(help.stdout, /\$ portui list \[options\]/);
+	const wrong = spawnSync(process.execPath, [cli, 'list', '--bogus'], {encoding: 'utf8'});
+	assert.equal(wrong.status, 2);
+	assert.equal(wrong.stderr, 'portui: unknown flag --bogus (see portui list --help)\n');
 });

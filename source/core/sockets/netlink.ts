@@ -195,14 +195,17 @@ let addon: Addon | null | undefined;
 let addonError: unknown;
 
 /**
- * The addon at build/Release/sockdiag.node, found relative to this file: the
- * same three levels up from source/core/sockets (tsx) and dist/core/sockets.
+ * The addon at build/Release/sockdiag.node, found relative to this file:
+ * three levels up from source/core/sockets (tsx) and dist/core/sockets, two
+ * from dist/commands (the bundled list, see list-main.ts).
  * Returns undefined when it was not built (the caller falls back to `ss`).
  */
 export function loadAddon(): Addon | undefined {
 	if (addon !== undefined) return addon ?? undefined;
 	const here = dirname(fileURLToPath(import.meta.url));
-	const path = join(here, '..', '..', '..', 'build', 'Release', 'sockdiag.node');
+	const built = join('build', 'Release', 'sockdiag.node');
+	const candidates = [join(here, '..', '..', '..', built), join(here, '..', '..', built)];
+	const path = candidates.find((candidate) => existsSync(candidate)) ?? candidates[0]!;
 	try {
 		if (!existsSync(path)) throw new Error(`${path} not built`);
 		addon = createRequire(import.meta.url)(path) as Addon;
