@@ -29,7 +29,7 @@ const help = `
 `;
 
 export async function run(argv: string[]): Promise<number> {
-	const cli = parseCommand({
+	const cli = await parseCommand({
 		name: 'free',
 		help,
 		argv,

@@ -184,7 +184,7 @@ type KillFlags = {
 };
 
 export async function run(argv: string[]): Promise<number> {
-	const cli = parseCommand({
+	const cli = await parseCommand({
 		name: 'kill',
 		help,
 		argv,

@@ -156,7 +156,7 @@ export function quickFlags(argv: string[]): ListFlags | undefined {
 
 async function meowFlags(argv: string[]): Promise<ListFlags> {
 	const {integerFlag, parseCommand} = await import('./flags.js');
-	const cli = parseCommand({
+	const cli = await parseCommand({
 		name: 'list',
 		help,
 		argv,

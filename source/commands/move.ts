@@ -132,7 +132,7 @@ async function confirm(question: string): Promise<boolean> {
 }
 
 export async function run(argv: string[]): Promise<number> {
-	const cli = parseCommand({
+	const cli = await parseCommand({
 		name: 'move',
 		help,
 		argv,

@@ -33,7 +33,7 @@ const help = `
 `;
 
 export async function run(argv: string[]): Promise<number> {
-	const cli = parseCommand({
+	const cli = await parseCommand({
 		name: 'resolve',
 		help,
 		argv,

@@ -186,7 +186,7 @@ async function confirm(addresses: string[]): Promise<boolean> {
 }
 
 export async function run(argv: string[]): Promise<number> {
-	const cli = parseCommand({name: 'scan', help, flags, argv});
+	const cli = await parseCommand({name: 'scan', help, flags, argv});
 	const raw = cli.flags as Record<string, unknown>;
 	// meow only honours --help and --version when they come alone.
 	if (raw.help) cli.showHelp(0);

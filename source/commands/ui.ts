@@ -46,7 +46,7 @@ export function parseInterval(value: string | undefined): number {
 }
 
 export async function run(argv: string[]): Promise<number> {
-	const cli = parseCommand({
+	const cli = await parseCommand({
 		name: '',
 		help,
 		argv,

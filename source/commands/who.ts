@@ -44,7 +44,7 @@ export function parsePort(text: string | undefined): number {
 }
 
 export async function run(argv: string[]): Promise<number> {
-	const cli = parseCommand({
+	const cli = await parseCommand({
 		name: 'who',
 		help,
 		argv,
