@@ -5,7 +5,7 @@
 import process from 'node:process';
 import {formatAge} from '../format/duration.js';
 import {formatTextTable} from '../format/text-table.js';
-import {encodeListenersJson, listenerJsonText} from '../core/sockets/json.js';
+import {encodeListenersJson} from '../core/sockets/json.js';
 import type {Listener, ListenerSnapshot} from '../core/sockets/listener.js';
 import {readListeners} from '../core/sockets/reader.js';
 import {serviceName} from '../core/sockets/services.js';
@@ -95,22 +95,6 @@ export function formatListTable(
 		];
 	});
 	return formatTextTable(columns, rows, {maxWidth});
-}
-
-/**
- * A JSON array with one listener per line: valid JSON, readable and greppable,
- * and much cheaper than indenting 10,000 objects.
- */
-export function formatListJson(
-	listeners: Listener[],
-	start = 0,
-	end = listeners.length,
-): string {
-	if (listeners.length === 0) return '[]\n';
-	const slice = listeners.slice(start, Math.min(end, listeners.length));
-	const head = start === 0 ? '[\n' : ',\n';
-	const tail = end >= listeners.length ? '\n]\n' : '';
-	return `${head}${slice.map(listenerJsonText).join(',\n')}${tail}`;
 }
 
 export function hiddenHint(snapshot: ListenerSnapshot): string | undefined {

@@ -8,14 +8,13 @@ import {createRequire} from 'node:module';
 import {fileURLToPath} from 'node:url';
 import {
 	filterListeners,
-	formatListJson,
 	formatListTable,
 	hiddenHint,
 	pidCell,
 	quickFlags,
 	sortListeners,
 } from '../../source/commands/list.js';
-import {listenerToJson} from '../../source/core/sockets/json.js';
+import {encodeListenersJson, listenerToJson} from '../../source/core/sockets/json.js';
 import type {Holder, Listener} from '../../source/core/sockets/listener.js';
 import {
 	bindUdp,
@@ -119,17 +118,21 @@ test('filters and order', () => {
 	assert.deepEqual(filterListeners(all, {}).length, 4);
 });
 
-test('JSON printed in slices joins into one valid array', () => {
+test('JSON written in chunks joins into one valid array', () => {
+	const json = (listeners: Listener[]): string => {
+		let text = '';
+		encodeListenersJson(
+			listeners,
+			(chunk) => (text += Buffer.from(chunk).toString('utf8')),
+		);
+		return text;
+	};
 	const many = Array.from({length: 2345}, (_, index) => listener({inode: index + 1}));
-	let text = '';
-	for (let start = 0; start < many.length; start += 1000) {
-		text += formatListJson(many, start, start + 1000);
-	}
-	const parsed = JSON.parse(text) as Array<{inode: number}>;
+	const parsed = JSON.parse(json(many)) as Array<{inode: number}>;
 	assert.equal(parsed.length, 2345);
 	assert.equal(parsed[2344]!.inode, 2345);
-	assert.equal(formatListJson([]), '[]\n');
-	assert.deepEqual(JSON.parse(formatListJson(many.slice(0, 1))), [
+	assert.equal(json([]), '[]\n');
+	assert.deepEqual(JSON.parse(json(many.slice(0, 1))), [
 		JSON.parse(JSON.stringify(listenerToJson(many[0]!))),
 	]);
 });

@@ -43,7 +43,6 @@ export function listenerToJson(listener: Listener): ListenerJson {
 	};
 }
 
-const holderFragments = new WeakMap<Listener['processes'], string>();
 const quotedCache = new Map<string, string>();
 
 /** JSON.stringify for the few distinct addresses and user names of a table. */
@@ -54,25 +53,6 @@ function quoted(text: string): string {
 		if (quotedCache.size < 10_000) quotedCache.set(text, result);
 	}
 	return result;
-}
-
-/**
- * `JSON.stringify(listenerToJson(listener))`, built without the intermediate
- * object: `portui list --json` prints 10,000 of these, and the holders part,
- * shared by every socket of a process, is built once.
- */
-export function listenerJsonText(listener: Listener): string {
-	let holders = holderFragments.get(listener.processes);
-	if (holders === undefined) {
-		holders = holderFragment(listener.processes);
-		holderFragments.set(listener.processes, holders);
-	}
-	return `${listenerHead(listener)}${holders}}`;
-}
-
-/** The listener's own fields, up to and including the comma before the holders part. */
-function listenerHead(listener: Listener): string {
-	return `{"protocol":"${listener.protocol}","family":${listener.family},"address":${quoted(listener.address)},"port":${listener.port},"state":"${listener.state}","inode":${listener.inode},"uid":${listener.uid},"user":${quoted(listener.user)},`;
 }
 
 /** The holders part (`"pid":…,"processes":[…]`), the same for every socket of a process. */
@@ -162,8 +142,8 @@ function writeDigits(buffer: Buffer, at: number, value: number): number {
 }
 
 /**
- * Encodes the whole `--json` array (`[`, one listener per line, `]`) as
- * UTF-8, equal to the text of `formatListJson`, into one reused buffer that
+ * Encodes the whole `--json` array (`[`, one listener per line, each line
+ * `JSON.stringify(listenerToJson(listener))`, `]`) as UTF-8 into one reused buffer that
  * is handed to `sink` each time it fills. The sink must be done with a chunk
  * when it returns (write it out, or copy it). The holders part of a
  * process's sockets is encoded once and copied.
@@ -226,11 +206,4 @@ export function encodeListenersJson(
 	if (at + 3 > CHUNK_BYTES) flush();
 	at += buffer.write('\n]\n', at, 'latin1');
 	flush();
-}
-
-/** The same bytes as one Buffer (tests, and callers that want it whole). */
-export function listenersJsonBytes(listeners: readonly Listener[]): Buffer {
-	const chunks: Buffer[] = [];
-	encodeListenersJson(listeners, (chunk) => chunks.push(Buffer.from(chunk)));
-	return Buffer.concat(chunks);
 }

@@ -1,12 +1,20 @@
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
-import {
-	encodeListenersJson,
-	listenerJsonText,
-	listenersJsonBytes,
-	listenerToJson,
-} from '../../../source/core/sockets/json.js';
+import {encodeListenersJson, listenerToJson} from '../../../source/core/sockets/json.js';
 import type {Holder, Listener} from '../../../source/core/sockets/listener.js';
+
+/** The whole array as one string, from every chunk encodeListenersJson hands over. */
+function encodedText(many: readonly Listener[]): string {
+	const chunks: Buffer[] = [];
+	encodeListenersJson(many, (chunk) => chunks.push(Buffer.from(chunk)));
+	return Buffer.concat(chunks).toString('utf8');
+}
+
+/** What the encoder must print: the array of JSON.stringify(listenerToJson(…)) lines. */
+const expectedText = (many: readonly Listener[]): string =>
+	many.length === 0
+		? '[]\n'
+		: `[\n${many.map((listener) => JSON.stringify(listenerToJson(listener))).join(',\n')}\n]\n`;
 
 const holder = (pid: number, command: string): Holder => ({
 	pid,
@@ -76,16 +84,22 @@ test('listenerToJson: the documented keys, in order, first holder flattened', ()
 	assert.deepEqual(none.processes, []);
 });
 
-test('listenerJsonText is exactly JSON.stringify(listenerToJson(...))', () => {
+test('each encoded line is exactly JSON.stringify(listenerToJson(...))', () => {
 	for (const listener of listeners) {
-		assert.equal(listenerJsonText(listener), JSON.stringify(listenerToJson(listener)));
-		// Twice: the second answer comes from the holder cache.
-		assert.equal(listenerJsonText(listener), JSON.stringify(listenerToJson(listener)));
+		assert.equal(
+			encodedText([listener]),
+			`[\n${JSON.stringify(listenerToJson(listener))}\n]\n`,
+		);
+		// Twice: the second answer comes from the fragment and holder caches.
+		assert.equal(
+			encodedText([listener]),
+			`[\n${JSON.stringify(listenerToJson(listener))}\n]\n`,
+		);
 	}
 });
 
-test('listenersJsonBytes is the JSON array of the same lines, in UTF-8', () => {
-	assert.equal(listenersJsonBytes([]).toString(), '[]\n');
+test('the encoded array is the JSON array of the same lines, in UTF-8', () => {
+	assert.equal(encodedText([]), '[]\n');
 	// Past the first buffer's guess (long non-ASCII commands and user names) to cover its growth.
 	const long = holder(77, `ünïcödé ${'é'.repeat(400)} ${'x'.repeat(2000)}`);
 	const many: Listener[] = [];
@@ -98,11 +112,8 @@ test('listenersJsonBytes is the JSON array of the same lines, in UTF-8', () => {
 			processes: index % 5 === 0 ? [long] : base.processes,
 		});
 	}
-	const text = listenersJsonBytes(many).toString('utf8');
-	assert.equal(
-		text,
-		`[\n${many.map((listener) => listenerJsonText(listener)).join(',\n')}\n]\n`,
-	);
+	const text = encodedText(many);
+	assert.equal(text, expectedText(many));
 	assert.deepEqual(JSON.parse(text), many.map(listenerToJson));
 });
 
@@ -129,9 +140,6 @@ test('encodeListenersJson hands over full chunks, one reused buffer, and a comma
 	// The reused buffer, and the huge holder's own bytes: no buffer per chunk.
 	assert.ok(seen.size <= 3, `${seen.size} distinct buffers`);
 	const text = Buffer.concat(chunks).toString('utf8');
-	assert.equal(
-		text,
-		`[\n${many.map((listener) => listenerJsonText(listener)).join(',\n')}\n]\n`,
-	);
+	assert.equal(text, expectedText(many));
 	assert.equal((JSON.parse(text) as unknown[]).length, 3000);
 });
