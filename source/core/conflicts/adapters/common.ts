@@ -21,6 +21,15 @@ export function rootOf(options?: {root?: string}): string {
 	return path.resolve(options?.root ?? '/');
 }
 
+/** The config an adapter reads: the file the user named, else its usual place under the root. */
+export function entryFile(
+	options: {file?: string} | undefined,
+	root: string,
+	usualPath: string,
+): string {
+	return options?.file ? path.resolve(options.file) : underRoot(root, usualPath);
+}
+
 /** Reads a file, or undefined when it does not exist or cannot be read (configs are optional). */
 export function readOptional(file: string): string | undefined {
 	try {

@@ -11,6 +11,7 @@ import {
 	expandGlob,
 	isFile,
 	realFile,
+	entryFile,
 	rootOf,
 	splitHostPort,
 	underRoot,
@@ -200,10 +201,7 @@ export const nginxAdapter: ConfigAdapter & {
 	processNames: ['nginx'],
 	scan(options?: AdapterOptions): ScanResult[] {
 		const root = rootOf(options);
-		const entry = options?.file
-			? path.resolve(options.file)
-			: underRoot(root, '/etc/nginx/nginx.conf');
-		return nonEmpty(scanNginx(entry, root));
+		return nonEmpty(scanNginx(entryFile(options, root, '/etc/nginx/nginx.conf'), root));
 	},
 	claims(file, text) {
 		if (/nginx/.test(path.basename(file))) return true;

@@ -3,6 +3,7 @@ import path from 'node:path';
 import {
 	configWalker,
 	declaration,
+	entryFile,
 	rootOf,
 	stripHashComment,
 	underRoot,
@@ -45,10 +46,7 @@ export const redisAdapter: ConfigAdapter = {
 	processNames: ['redis-server'],
 	scan(options?: AdapterOptions): ScanResult[] {
 		const root = rootOf(options);
-		const entry = options?.file
-			? path.resolve(options.file)
-			: underRoot(root, '/etc/redis/redis.conf');
-		return nonEmpty(scanRedis(entry, root));
+		return nonEmpty(scanRedis(entryFile(options, root, '/etc/redis/redis.conf'), root));
 	},
 	claims(file, text) {
 		return (

@@ -4,12 +4,12 @@
  * included at the top). Unlike most sshd keywords, where the first value
  * wins, every `Port` line adds a port: each one found is a port sshd listens on.
  */
-import path from 'node:path';
 import {
 	configWalker,
 	declaration,
 	expandGlob,
 	isFile,
+	entryFile,
 	rootOf,
 	splitHostPort,
 	stripHashComment,
@@ -73,10 +73,7 @@ export const sshdAdapter: ConfigAdapter = {
 	processNames: ['sshd'],
 	scan(options?: AdapterOptions): ScanResult[] {
 		const root = rootOf(options);
-		const entry = options?.file
-			? path.resolve(options.file)
-			: underRoot(root, '/etc/ssh/sshd_config');
-		return nonEmpty(scanSshd(entry, root));
+		return nonEmpty(scanSshd(entryFile(options, root, '/etc/ssh/sshd_config'), root));
 	},
 	claims(file, text) {
 		if (/sshd_config/.test(file)) return true;
