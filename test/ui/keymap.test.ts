@@ -9,29 +9,9 @@ import {
 	resolveCommand,
 } from '../../source/ui/keymap.js';
 import {fitFooter} from '../../source/ui/components/footer.js';
+import {plainKey} from '../../source/ui/hooks/use-keymap.js';
 
-const none: Key = {
-	upArrow: false,
-	downArrow: false,
-	leftArrow: false,
-	rightArrow: false,
-	pageDown: false,
-	pageUp: false,
-	home: false,
-	end: false,
-	return: false,
-	escape: false,
-	ctrl: false,
-	shift: false,
-	tab: false,
-	backspace: false,
-	delete: false,
-	meta: false,
-	super: false,
-	hyper: false,
-	capsLock: false,
-	numLock: false,
-};
+const none: Key = plainKey;
 
 test('list keys resolve to their commands', () => {
 	const cases: Array<[string, Partial<Key>, string]> = [

@@ -85,7 +85,8 @@ export function useKeymap<Command extends string>(
 	useInput(handler, {isActive});
 }
 
-const plainKey: Key = {
+/** A key press with no special key and no modifier: a printable character. */
+export const plainKey: Key = {
 	upArrow: false,
 	downArrow: false,
 	leftArrow: false,
