@@ -106,7 +106,6 @@ function quickParse<Flags extends AnyFlags>(
 ): ParsedCommand<Flags> | undefined {
 	type Option = {type: 'string' | 'boolean'; short?: string; multiple?: boolean};
 	const options: Record<string, Option> = {};
-	const booleans = new Set<string>();
 	for (const [name, flag] of Object.entries(spec.flags) as Array<[string, FlagShape]>) {
 		if ((flag.type !== 'string' && flag.type !== 'boolean') || flag.aliases?.length)
 			return undefined;
@@ -114,7 +113,6 @@ function quickParse<Flags extends AnyFlags>(
 		if (flag.shortFlag) option.short = flag.shortFlag;
 		if (flag.isMultiple) option.multiple = true;
 		options[kebab(name)] = option;
-		if (flag.type === 'boolean') booleans.add(kebab(name));
 	}
 	const negated = new Map<string, false>();
 	const args: string[] = [];
@@ -126,7 +124,8 @@ function quickParse<Flags extends AnyFlags>(
 		if (argument === '--help' || argument === '--version' || argument === '-h')
 			return undefined;
 		const negation = /^--no-(.+)$/.exec(argument);
-		if (negation && booleans.has(negation[1]!)) negated.set(negation[1]!, false);
+		if (negation && options[negation[1]!]?.type === 'boolean')
+			negated.set(negation[1]!, false);
 		else args.push(argument);
 	}
 	let parsed: ReturnType<typeof parseArgs>;
