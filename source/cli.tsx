@@ -45,7 +45,9 @@ async function runList(argv: string[]): Promise<number> {
 	let list: ListMain;
 	try {
 		list = createRequire(import.meta.url)('./commands/list.cjs') as ListMain;
-	} catch {
+	} catch (error: unknown) {
+		// Not built (under tsx): the modules. A bundle that is there but broken is an error.
+		if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw error;
 		list = await import('./commands/list-main.js');
 	}
 	// The fd walk of every process and the socket dumps, on the addon's
