@@ -214,8 +214,16 @@ export function groupHolders(listeners: Listener[]): Listener[][] {
 	return groups.map((group) => group.listeners);
 }
 
-function holderLabel(processes: PartyProcess[], facts: PartyFacts): string {
-	if (processes.length === 0) return 'unknown process (run with sudo to see it)';
+/** `hidden`: the holders are another user's, which sudo shows (else they are outside this PID namespace). */
+function holderLabel(
+	processes: PartyProcess[],
+	facts: PartyFacts,
+	hidden: boolean,
+): string {
+	if (processes.length === 0)
+		return hidden
+			? 'unknown process (run with sudo to see it)'
+			: 'unknown process (outside this PID namespace, or the kernel)';
 	const names = [...new Set(processes.map((process) => process.name))].join(', ');
 	const pids = processes.map((process) => process.pid);
 	const shown = pids.length > 3 ? `${pids.slice(0, 3).join(', ')}, …` : pids.join(', ');
@@ -322,7 +330,11 @@ export async function identify(
 				processes.length > 0
 					? `holder:${processes[0]!.pid}`
 					: `holder:inode:${group[0]!.inode}`,
-			label: holderLabel(processes, partyFacts),
+			label: holderLabel(
+				processes,
+				partyFacts,
+				group.some((listener) => listener.processesHidden),
+			),
 			facts: partyFacts,
 			declarations: own,
 			processes,

@@ -208,7 +208,9 @@ export function ProcessScreen({
 }: ProcessScreenProps) {
 	const theme = useTheme();
 	const pid = listener.processes[0]?.pid ?? null;
-	const [state, dispatch] = useReducer(processReducer, pid, initialProcessState);
+	const [state, dispatch] = useReducer(processReducer, pid, (holder) =>
+		initialProcessState(holder, listener.processesHidden),
+	);
 	const [helpOpen, setHelpOpen] = useState(false);
 	useProcessReport({listener, dispatch, intervalMs, managers});
 

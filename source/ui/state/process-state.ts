@@ -30,14 +30,27 @@ export type ProcessAction =
 	| {type: 'scroll'; delta: number; visibleRows: number}
 	| {type: 'toggleFiles'};
 
-export function initialProcessState(pid: number | null): ProcessViewState {
+/**
+ * `hiddenFromUser` (the listener's processesHidden): a socket without a
+ * visible holder is another user's, and sudo shows it. Otherwise sudo is no
+ * advice: the holder is outside this PID namespace (a container's host, a
+ * sandbox) or the kernel.
+ */
+export function initialProcessState(
+	pid: number | null,
+	hiddenFromUser = true,
+): ProcessViewState {
 	return {
 		status: pid === null ? 'error' : 'loading',
 		pid,
 		report: null,
 		cpuPercent: null,
 		message:
-			pid === null ? 'no process holding this socket is visible (run with sudo)' : null,
+			pid === null
+				? hiddenFromUser
+					? 'no process holding this socket is visible (run with sudo)'
+					: 'no process holding this socket is visible (it is held outside this PID namespace, or by the kernel)'
+				: null,
 		scroll: 0,
 		showFiles: false,
 		refreshedAtMs: null,

@@ -18,6 +18,7 @@ import {
 } from '../../../source/core/conflicts/identify-sources.js';
 
 import type {UnitLog} from '../../../source/core/conflicts/unit-contenders.js';
+import type {Listener} from '../../../source/core/sockets/listener.js';
 import {connectTo, startListenerChild} from '../../helpers/listener-child.js';
 
 const noUnits: UnitLog = {
@@ -212,4 +213,39 @@ test('portInNeed reads a port number or a service name', () => {
 	assert.equal(portInNeed('my ssh', services), 22);
 	assert.equal(portInNeed('99999', services), undefined);
 	assert.equal(portInNeed('nothing', services), undefined);
+});
+
+test('a holder nobody can see is labelled by why: another user (sudo) or outside this PID namespace', async () => {
+	const socket = (inode: number, processesHidden: boolean): Listener => ({
+		protocol: 'tcp',
+		family: 4,
+		address: '0.0.0.0',
+		port: 2024,
+		state: 'LISTEN',
+		inode,
+		uid: 0,
+		user: 'root',
+		processes: [],
+		processesHidden,
+	});
+	const labels = async (listeners: Listener[]) => {
+		const result = await identify(
+			{port: 2024},
+			{
+				listeners: () => listeners,
+				serviceName: () => undefined,
+				processFacts: () => undefined,
+				connections: () => 0,
+				units: noUnits,
+				declarations: async () => [],
+			},
+		);
+		return result.parties.map((party) => party.label);
+	};
+	assert.deepEqual(await labels([socket(7, true)]), [
+		'unknown process (run with sudo to see it)',
+	]);
+	assert.deepEqual(await labels([socket(8, false)]), [
+		'unknown process (outside this PID namespace, or the kernel)',
+	]);
 });

@@ -56,6 +56,11 @@ test('no visible holder is an error from the start', () => {
 	const state = initialProcessState(null);
 	assert.equal(state.status, 'error');
 	assert.match(state.message!, /sudo/);
+	// Not hidden from this user (root, or the user's own socket): sudo is no advice.
+	const outside = initialProcessState(null, false);
+	assert.equal(outside.status, 'error');
+	assert.doesNotMatch(outside.message!, /sudo/);
+	assert.match(outside.message!, /outside this PID namespace/);
 });
 
 test('once gone, later reports and failures are ignored', () => {
