@@ -11,16 +11,14 @@ import {parseProcNetAddress, interfaceName} from './address.js';
 import {
 	AF_INET,
 	AF_INET6,
-	DIAG,
 	IPPROTO_TCP,
 	IPPROTO_UDP,
-	dumpRaw,
+	ROW,
+	dumpTable,
 	loadAddon,
 	prefetchDumps,
+	rowLocalAddress,
 	startFdWalk,
-	diagLocalAddress,
-	diagRemoteAddress,
-	visitDiagDump,
 } from './netlink.js';
 
 export type SocketProtocol = 'tcp' | 'udp';
@@ -142,36 +140,38 @@ export function readWithNetlink(
 		if (mask === 0) continue;
 		const number = protocol === 'tcp' ? IPPROTO_TCP : IPPROTO_UDP;
 		for (const family of [AF_INET, AF_INET6]) {
-			visitDiagDump(dumpRaw(family, number, mask), (view, at) => {
-				const state = view.getUint8(at + DIAG.state);
-				const localPort = view.getUint16(at + DIAG.localPort, false);
-				if (!wanted(protocol, state, localPort, mask)) return;
-				const cached = reuse?.get(view.getUint32(at + DIAG.inode, true));
+			const table = dumpTable(family, number, mask);
+			const {rows, addresses} = table;
+			for (let at = 0, index = 0; at < rows.length; at += ROW.fields, index++) {
+				const state = rows[at + ROW.state]!;
+				const localPort = rows[at + ROW.localPort]!;
+				if (!wanted(protocol, state, localPort, mask)) continue;
+				const inode = rows[at + ROW.inode]!;
+				const cached = reuse?.get(inode);
 				if (
 					cached &&
 					cached.localPort === localPort &&
 					cached.protocol === protocol &&
 					cached.state === TCP_STATE_NAMES[state] &&
-					cached.uid === view.getUint32(at + DIAG.uid, true) &&
-					cached.remotePort === view.getUint16(at + DIAG.remotePort, false) &&
-					(cached.family === 6) === (view.getUint8(at + DIAG.family) === AF_INET6)
+					cached.uid === rows[at + ROW.uid] &&
+					cached.remotePort === rows[at + ROW.remotePort] &&
+					cached.family === rows[at + ROW.family]
 				) {
 					records.push(cached);
-					return;
+					continue;
 				}
-				// Straight into the record: no intermediate object per socket.
 				records.push({
 					protocol,
-					family: view.getUint8(at + DIAG.family) === AF_INET6 ? 6 : 4,
+					family: rows[at + ROW.family] === 6 ? 6 : 4,
 					state: stateName(state),
-					localAddress: diagLocalAddress(view, at, interfaceName),
+					localAddress: rowLocalAddress(table, index, interfaceName),
 					localPort,
-					remoteAddress: diagRemoteAddress(view, at),
-					remotePort: view.getUint16(at + DIAG.remotePort, false),
-					inode: view.getUint32(at + DIAG.inode, true),
-					uid: view.getUint32(at + DIAG.uid, true),
+					remoteAddress: addresses[rows[at + ROW.remoteAddress]!]!,
+					remotePort: rows[at + ROW.remotePort]!,
+					inode,
+					uid: rows[at + ROW.uid]!,
 				});
-			});
+			}
 		}
 	}
 	return records;

@@ -1,27 +1,18 @@
 /**
  * sock_diag over netlink: the kernel filters sockets by state for us (what
  * `ss -l` does), so listing listeners costs as much as there are listeners,
- * not connections. The native addon only moves bytes; this module parses them,
- * so the parsing is tested on captured bytes without the kernel.
+ * not connections. The native addon (native/sockdiag.c) dumps and decodes;
+ * this module loads it and gives its answers types and errors.
  */
 import {createRequire} from 'node:module';
 import {existsSync} from 'node:fs';
 import {dirname, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
-import {formatIpv4, formatIpv6Words} from './address.js';
 
 export const AF_INET = 2;
 export const AF_INET6 = 10;
 export const IPPROTO_TCP = 6;
 export const IPPROTO_UDP = 17;
-
-const NLMSG_HEADER_BYTES = 16;
-const NLMSG_ERROR = 2;
-const NLMSG_DONE = 3;
-/** SOCK_DIAG_BY_FAMILY: the message type of every inet_diag reply. */
-const SOCK_DIAG_BY_FAMILY = 20;
-/** sizeof(struct inet_diag_msg); attributes may follow and are skipped. */
-const INET_DIAG_MSG_BYTES = 72;
 
 /** One socket as the kernel described it in an inet_diag_msg. */
 export type DiagSocket = {
@@ -50,132 +41,110 @@ export class NetlinkError extends Error {
 	}
 }
 
-const align4 = (length: number) => (length + 3) & ~3;
-
 /**
- * Parses a sock_diag dump reply: a run of netlink messages, each an nlmsghdr
- * followed by an inet_diag_msg, ending with NLMSG_DONE. Throws NetlinkError on
- * NLMSG_ERROR or on a message whose length runs past the bytes given (a
- * truncated dump must not pass for a short one), and on a reply that does
- * not end with NLMSG_DONE. Bytes after NLMSG_DONE are ignored.
+ * A dump as the addon decodes it: ROW.fields numbers per socket, and the
+ * distinct addresses the rows point at (a listener table is full of
+ * 127.0.0.1 and ::, so each is one string).
  */
-export function parseDiagDump(
-	bytes: Uint8Array,
-	interfaceName: (index: number) => string | undefined = () => undefined,
-): DiagSocket[] {
-	const sockets: DiagSocket[] = [];
-	visitDiagDump(bytes, (view, at) =>
-		sockets.push(readDiagMessage(view, at, interfaceName)),
-	);
-	return sockets;
-}
+export type DiagRows = {rows: Uint32Array; addresses: string[]};
 
-/** Offsets of inet_diag_msg fields, for callers that read only what they need. */
-export const DIAG = {
+/** What the addon returns: the rows, or why the reply did not decode. */
+type DecodedDump = DiagRows | {error: string; errno?: number};
+
+/** The layout of one row (native/sockdiag.c, ROW_*). */
+export const ROW = {
+	/** 4 or 6. */
 	family: 0,
+	/** Kernel TCP state number (TCP_LISTEN = 10, TCP_CLOSE = 7 for unconnected UDP…). */
 	state: 1,
-	localPort: 4,
-	remotePort: 6,
-	uid: 64,
-	inode: 68,
+	localPort: 2,
+	remotePort: 3,
+	/** Interface the socket is bound to (SO_BINDTODEVICE or an IPv6 scope), 0 when none. */
+	interfaceIndex: 4,
+	uid: 5,
+	inode: 6,
+	/** Index into addresses. */
+	localAddress: 7,
+	remoteAddress: 8,
+	fields: 9,
 } as const;
 
+function checked(decoded: DecodedDump): DiagRows {
+	if ('error' in decoded) throw new NetlinkError(decoded.error, decoded.errno);
+	return decoded;
+}
+
 /**
- * The framing of parseDiagDump without building objects: calls `visit` with
- * the offset of each inet_diag_msg. The same errors as parseDiagDump.
+ * Decodes a captured sock_diag reply: a run of netlink messages, each an
+ * nlmsghdr followed by an inet_diag_msg, ending with NLMSG_DONE. Throws
+ * NetlinkError on NLMSG_ERROR, on a message whose length runs past the bytes
+ * given (a truncated dump must not pass for a short one), and on a reply that
+ * does not end with NLMSG_DONE. Bytes after NLMSG_DONE are ignored. The
+ * decoding is the addon's, the same that every live dump goes through.
  */
-export function visitDiagDump(
-	bytes: Uint8Array,
-	visit: (view: DataView, at: number) => void,
-): void {
-	const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-	let offset = 0;
-	let sawDone = false;
-	while (offset + NLMSG_HEADER_BYTES <= bytes.byteLength) {
-		const length = view.getUint32(offset, true);
-		const type = view.getUint16(offset + 4, true);
-		if (length < NLMSG_HEADER_BYTES || offset + length > bytes.byteLength) {
-			throw new NetlinkError(
-				`sock_diag: malformed reply (message of ${length} bytes at offset ${offset} of ${bytes.byteLength})`,
-			);
-		}
-		if (type === NLMSG_DONE) {
-			sawDone = true;
-			break;
-		}
-		if (type === NLMSG_ERROR) {
-			const errno =
-				length >= NLMSG_HEADER_BYTES + 4
-					? -view.getInt32(offset + NLMSG_HEADER_BYTES, true)
-					: undefined;
-			throw new NetlinkError(`sock_diag: kernel error (errno ${errno ?? '?'})`, errno);
-		}
-		if (type === SOCK_DIAG_BY_FAMILY) {
-			if (length < NLMSG_HEADER_BYTES + INET_DIAG_MSG_BYTES) {
-				throw new NetlinkError(
-					`sock_diag: short inet_diag_msg (${length} bytes at offset ${offset})`,
-				);
-			}
-			visit(view, offset + NLMSG_HEADER_BYTES);
-		}
-		offset += align4(length);
-	}
-	if (!sawDone && bytes.byteLength > 0) {
-		throw new NetlinkError(
-			`sock_diag: truncated reply (no NLMSG_DONE in ${bytes.byteLength} bytes)`,
-		);
-	}
+export function decodeDiagDump(bytes: Uint8Array): DiagRows {
+	const loaded = loadAddon();
+	if (!loaded?.decode) throw new NetlinkError('sock_diag addon is not available');
+	return checked(loaded.decode(bytes));
 }
 
-export function readDiagMessage(
-	view: DataView,
-	at: number,
-	interfaceName: (index: number) => string | undefined,
-): DiagSocket {
-	const family = view.getUint8(at) === AF_INET6 ? 6 : 4;
-	return {
-		family,
-		state: view.getUint8(at + 1),
-		localPort: view.getUint16(at + 4, false),
-		remotePort: view.getUint16(at + 6, false),
-		localAddress: diagLocalAddress(view, at, interfaceName),
-		remoteAddress: diagRemoteAddress(view, at),
-		interfaceIndex: view.getUint32(at + 40, true),
-		uid: view.getUint32(at + 64, true),
-		inode: view.getUint32(at + 68, true),
-	};
-}
-
-/** The local address of the inet_diag_msg at `at`, with `%interface` when it has a scope. */
-export function diagLocalAddress(
-	view: DataView,
-	at: number,
+/** The local address of row `index`, with `%interface` when it has a scope. */
+export function rowLocalAddress(
+	table: DiagRows,
+	index: number,
 	interfaceName: (index: number) => string | undefined,
 ): string {
-	const family = view.getUint8(at) === AF_INET6 ? 6 : 4;
-	const interfaceIndex = view.getUint32(at + 40, true);
-	const address = readAddress(view, at + 8, family);
+	const at = index * ROW.fields;
+	const address = table.addresses[table.rows[at + ROW.localAddress]!]!;
+	const interfaceIndex = table.rows[at + ROW.interfaceIndex]!;
 	if (interfaceIndex === 0) return address;
 	return `${address}%${interfaceName(interfaceIndex) ?? interfaceIndex}`;
 }
 
-/** The remote address of the inet_diag_msg at `at`. */
-export function diagRemoteAddress(view: DataView, at: number): string {
-	return readAddress(view, at + 24, view.getUint8(at) === AF_INET6 ? 6 : 4);
+/** The rows as objects (tests, and callers that want few sockets). */
+export function diagSockets(
+	table: DiagRows,
+	interfaceName: (index: number) => string | undefined = () => undefined,
+): DiagSocket[] {
+	const {rows, addresses} = table;
+	const sockets: DiagSocket[] = [];
+	for (let at = 0, index = 0; at < rows.length; at += ROW.fields, index++) {
+		sockets.push({
+			family: rows[at + ROW.family] === 6 ? 6 : 4,
+			state: rows[at + ROW.state]!,
+			localAddress: rowLocalAddress(table, index, interfaceName),
+			localPort: rows[at + ROW.localPort]!,
+			remoteAddress: addresses[rows[at + ROW.remoteAddress]!]!,
+			remotePort: rows[at + ROW.remotePort]!,
+			interfaceIndex: rows[at + ROW.interfaceIndex]!,
+			uid: rows[at + ROW.uid]!,
+			inode: rows[at + ROW.inode]!,
+		});
+	}
+	return sockets;
 }
 
-function readAddress(view: DataView, at: number, family: 4 | 6): string {
-	if (family === 4) return formatIpv4(view.getUint32(at, false));
-	return formatIpv6Words(
-		view.getUint32(at, false),
-		view.getUint32(at + 4, false),
-		view.getUint32(at + 8, false),
-		view.getUint32(at + 12, false),
-	);
+/** decodeDiagDump, as objects. */
+export function parseDiagDump(
+	bytes: Uint8Array,
+	interfaceName: (index: number) => string | undefined = () => undefined,
+): DiagSocket[] {
+	return diagSockets(decodeDiagDump(bytes), interfaceName);
 }
+
+/** joinFdWalk's answer: holders[starts[i]..starts[i+1]) index pids for inode i. */
+export type FdWalkJoin = {
+	pids: Int32Array;
+	/** errno per pid, 0 when its fds were read. */
+	errors: Int32Array;
+	starts: Uint32Array;
+	holders: Uint32Array;
+};
 
 type Addon = {
-	dump(family: number, protocol: number, stateMask: number): Buffer;
+	dump(family: number, protocol: number, stateMask: number): DecodedDump;
+	/** The decoding of dump() over captured bytes (absent in older builds). */
+	decode?(reply: Uint8Array): DecodedDump;
 	/** Socket inodes of the links in one /proc/PID/fd directory (absent in older builds). */
 	socketInodes?(fdDirectory: string): Uint32Array;
 	/** The same for every process, on a thread of the addon's own (absent in older builds). */
@@ -187,7 +156,9 @@ type Addon = {
 	/** Dumps (family, protocol, stateMask triples) on a thread of the addon's own (absent in older builds). */
 	startDumps?(requests: Int32Array): boolean;
 	/** Joins that thread: the matching dump once, or undefined when it was not asked for. */
-	takeDump?(family: number, protocol: number, stateMask: number): Buffer | undefined;
+	takeDump?(family: number, protocol: number, stateMask: number): DecodedDump | undefined;
+	/** Joins the walk and finds the holders of each inode there (see native/sockdiag.c). */
+	joinFdWalk?(inodes: Uint32Array): FdWalkJoin | undefined;
 	/** _exit(code) (absent in older builds). */
 	exitNow?(code: number): never;
 };
@@ -289,18 +260,18 @@ export function prefetchDumps(
 	return started;
 }
 
-/** Raw dump bytes for one family/protocol and a bitmask of kernel TCP states. */
-export function dumpRaw(family: number, protocol: number, stateMask: number): Buffer {
+/** The decoded dump for one family/protocol and a bitmask of kernel TCP states. */
+export function dumpTable(family: number, protocol: number, stateMask: number): DiagRows {
 	const loaded = loadAddon();
 	if (!loaded) throw new NetlinkError('sock_diag addon is not available');
 	if (prefetchedLeft > 0) {
 		const taken = loaded.takeDump?.(family, protocol, stateMask);
 		if (taken) {
 			prefetchedLeft--;
-			if (Date.now() - prefetchedAtMs <= BACKGROUND_FRESH_MS) return taken;
+			if (Date.now() - prefetchedAtMs <= BACKGROUND_FRESH_MS) return checked(taken);
 		}
 	}
-	return loaded.dump(family, protocol, stateMask);
+	return checked(loaded.dump(family, protocol, stateMask));
 }
 
 /** Sockets of one family and protocol in the given kernel states. */
@@ -310,5 +281,5 @@ export function dumpSockets(
 	stateMask: number,
 	interfaceName?: (index: number) => string | undefined,
 ): DiagSocket[] {
-	return parseDiagDump(dumpRaw(family, protocol, stateMask), interfaceName);
+	return diagSockets(dumpTable(family, protocol, stateMask), interfaceName);
 }

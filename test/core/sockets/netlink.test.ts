@@ -7,11 +7,15 @@ import {
 	AF_INET6,
 	IPPROTO_TCP,
 	NetlinkError,
-	dumpRaw,
+	decodeDiagDump,
+	diagSockets,
+	dumpTable,
 	loadAddon,
 	parseDiagDump,
 	prefetchDumps,
+	type DiagRows,
 } from '../../../source/core/sockets/netlink.js';
+import {formatIpv4, formatIpv6Words} from '../../../source/core/sockets/address.js';
 
 const fixture = (name: string) =>
 	readFileSync(new URL(`../../fixtures/sockets/${name}`, import.meta.url));
@@ -137,7 +141,7 @@ test('scope ids name the interface', () => {
 
 test('the built addon dumps real sockets in the parsed format', () => {
 	assert.ok(loadAddon(), 'build/Release/sockdiag.node should be built by npm run build');
-	const sockets = parseDiagDump(dumpRaw(AF_INET, IPPROTO_TCP, 1 << 10));
+	const sockets = diagSockets(dumpTable(AF_INET, IPPROTO_TCP, 1 << 10));
 	assert.ok(sockets.every((socket) => socket.state === 10 && socket.family === 4));
 });
 
@@ -150,8 +154,10 @@ test('prefetched dumps are taken once, by the same arguments, and hold a socket 
 		const listening = 1 << 10;
 		assert.equal(prefetchDumps([[AF_INET, IPPROTO_TCP, listening]]), true);
 		// The prefetch runs on the addon's thread: this one sees the socket too.
-		const fresh = parseDiagDump(loadAddon()!.dump(AF_INET, IPPROTO_TCP, listening));
-		const taken = parseDiagDump(dumpRaw(AF_INET, IPPROTO_TCP, listening));
+		const fresh = diagSockets(
+			loadAddon()!.dump(AF_INET, IPPROTO_TCP, listening) as DiagRows,
+		);
+		const taken = diagSockets(dumpTable(AF_INET, IPPROTO_TCP, listening));
 		assert.ok(fresh.some((socket) => socket.localPort === port));
 		assert.ok(taken.some((socket) => socket.localPort === port));
 		// Taken: a second call with the same arguments asks the kernel again.
@@ -159,8 +165,81 @@ test('prefetched dumps are taken once, by the same arguments, and hold a socket 
 		// Arguments that were not prefetched are not answered from it.
 		assert.equal(prefetchDumps([[AF_INET, IPPROTO_TCP, listening]]), true);
 		assert.equal(loadAddon()!.takeDump!(AF_INET6, IPPROTO_TCP, listening), undefined);
-		assert.ok(parseDiagDump(dumpRaw(AF_INET, IPPROTO_TCP, listening)).length > 0);
+		assert.ok(diagSockets(dumpTable(AF_INET, IPPROTO_TCP, listening)).length > 0);
 	} finally {
 		await new Promise((resolve) => server.close(resolve));
 	}
+});
+
+/** A reply of one inet_diag_msg per [family, local words, remote words], then NLMSG_DONE. */
+function reply(
+	messages: Array<[family: number, local: number[], remote: number[]]>,
+): Buffer {
+	const size = 16 + 72;
+	const bytes = Buffer.alloc(messages.length * size + 20);
+	messages.forEach(([family, local, remote], index) => {
+		const at = index * size;
+		bytes.writeUInt32LE(size, at);
+		bytes.writeUInt16LE(20, at + 4);
+		bytes.writeUInt8(family, at + 16);
+		bytes.writeUInt8(10, at + 17);
+		bytes.writeUInt16BE(1000 + index, at + 16 + 4);
+		local.forEach((word, slot) =>
+			bytes.writeUInt32BE(word >>> 0, at + 16 + 8 + slot * 4),
+		);
+		remote.forEach((word, slot) =>
+			bytes.writeUInt32BE(word >>> 0, at + 16 + 24 + slot * 4),
+		);
+		bytes.writeUInt32LE(5000 + index, at + 16 + 68);
+	});
+	bytes.writeUInt32LE(20, messages.length * size);
+	bytes.writeUInt16LE(3, messages.length * size + 4);
+	return bytes;
+}
+
+test('addresses are written as ss (inet_ntop) writes them, each distinct one once', () => {
+	const v6: number[][] = [
+		[0, 0, 0, 0],
+		[0, 0, 0, 1],
+		[0, 0, 0xffff, 0x7f000001],
+		[0, 0, 0, 0x00020003],
+		[0xfe800000, 0, 0, 1],
+		[0x20010db8, 0, 0x00010000, 1],
+		[0x00010000, 0x00010000, 0, 1],
+		[0x20010db8, 0x00010002, 0x00030004, 0x00050006],
+		[0, 0, 0x00010000, 0],
+	];
+	const v4 = [0, 0x7f000001, 0xc0a80101, 0xffffffff];
+	const messages: Array<[number, number[], number[]]> = [
+		...v6.map((words): [number, number[], number[]] => [AF_INET6, words, [0, 0, 0, 0]]),
+		...v4.map((word): [number, number[], number[]] => [AF_INET, [word], [0x7f000001]]),
+		// The same addresses again: they share the table's strings.
+		...v6.map((words): [number, number[], number[]] => [AF_INET6, words, words]),
+	];
+	const table = decodeDiagDump(reply(messages));
+	const sockets = diagSockets(table);
+	const expected = [
+		...v6.map((words) => formatIpv6Words(words[0]!, words[1]!, words[2]!, words[3]!)),
+		...v4.map((word) => formatIpv4(word)),
+		...v6.map((words) => formatIpv6Words(words[0]!, words[1]!, words[2]!, words[3]!)),
+	];
+	assert.deepEqual(
+		sockets.map((socket) => socket.localAddress),
+		expected,
+	);
+	assert.deepEqual(
+		sockets.slice(0, 9).map((socket) => socket.family),
+		Array(9).fill(6),
+	);
+	assert.equal(sockets[9]?.remoteAddress, '127.0.0.1');
+	assert.deepEqual(
+		sockets.slice(13).map((socket) => socket.remoteAddress),
+		expected.slice(0, 9),
+	);
+	// 9 IPv6 and 4 IPv4 addresses, plus 127.0.0.1 as a remote: :: and 0.0.0.0 are different.
+	assert.equal(table.addresses.length, 9 + 4);
+	assert.deepEqual(
+		sockets.map((socket) => socket.inode),
+		messages.map((_, index) => 5000 + index),
+	);
 });
