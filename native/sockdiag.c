@@ -545,19 +545,31 @@ static napi_value SocketInodes(napi_env env, napi_callback_info info)
  *
  * The same walk over every process, on a thread of its own, so that a cold
  * `portui list` reads the fds of every process (the larger part of its own
- * work) while the main thread loads modules and dumps sockets. The thread
- * only makes system calls and mallocs; everything N-API happens on the main
- * thread in finishFdWalk, which joins it and returns
+ * work) while the main thread loads modules and dumps sockets. It runs in
+ * two phases: the thread lists every process's fd numbers (getdents, a
+ * quarter of the cost), then the readlink of each fd, three quarters, is
+ * shared out in chunks of FD_CHUNK. The main thread takes chunks too once it
+ * asks for the result (finishFdWalk, joinFdWalk) instead of only waiting:
+ * on two cores the walk is otherwise what a cold list waits for last.
+ * The threads only make system calls and mallocs; everything N-API happens on
+ * the main thread, which returns from finishFdWalk
  * {pids: Int32Array, errors: Int32Array (errno per pid, 0 when read),
  *  ends: Uint32Array (end of each pid's run in inodes), inodes: Uint32Array}
  * or undefined when no walk was started.
  */
+#define FD_CHUNK 64
+
 typedef struct {
 	int pid;
 	int error;
-	uint32_t *inodes;
-	size_t count;
+	/* Its fds: fd_walk.fds[first .. first + count), their inodes in fd_walk.links. */
+	size_t first, count;
 } walked_process;
+
+typedef struct {
+	uint32_t process;
+	size_t first, count;
+} fd_chunk;
 
 static struct {
 	char root[4096];
@@ -565,17 +577,62 @@ static struct {
 	int running;
 	walked_process *processes;
 	size_t count, capacity;
-} fd_walk;
+	int32_t *fds;
+	/* The socket inode behind each fd, 0 for anything else or a closed fd. */
+	uint32_t *links;
+	size_t fd_count, fd_capacity;
+	fd_chunk *chunks;
+	size_t chunk_count;
+	/* Next chunk to take (atomic). */
+	size_t next_chunk;
+	/* Phase one done: processes, fds and chunks are final. */
+	int listed;
+	pthread_mutex_t lock;
+	pthread_cond_t listed_changed;
+} fd_walk = {.lock = PTHREAD_MUTEX_INITIALIZER, .listed_changed = PTHREAD_COND_INITIALIZER};
 
-static void *fd_walk_main(void *unused)
+/* The fd numbers in one open /proc/PID/fd directory (closed here). Returns 0 or an errno. */
+static int list_fds(int dir_fd, walked_process *walked)
 {
-	(void)unused;
+	DIR *dir = fdopendir(dir_fd);
+	if (!dir) {
+		int saved = errno;
+		close(dir_fd);
+		return saved;
+	}
+	walked->first = fd_walk.fd_count;
+	struct dirent *entry;
+	int error = 0;
+	while ((entry = readdir(dir)) != NULL) {
+		if (entry->d_name[0] < '0' || entry->d_name[0] > '9')
+			continue;
+		if (fd_walk.fd_count == fd_walk.fd_capacity) {
+			size_t capacity = fd_walk.fd_capacity ? fd_walk.fd_capacity * 2 : 4096;
+			int32_t *grown = realloc(fd_walk.fds, capacity * sizeof *grown);
+			if (!grown) {
+				error = ENOMEM;
+				break;
+			}
+			fd_walk.fds = grown;
+			fd_walk.fd_capacity = capacity;
+		}
+		fd_walk.fds[fd_walk.fd_count++] = (int32_t)strtol(entry->d_name, NULL, 10);
+	}
+	closedir(dir);
+	walked->count = fd_walk.fd_count - walked->first;
+	return error;
+}
+
+/* Phase one: every process and its fd numbers, cut into chunks. Returns 0 or ENOMEM. */
+static int list_processes(void)
+{
 	DIR *proc = opendir(fd_walk.root);
 	if (!proc)
-		return NULL;
+		return 0;
 	struct dirent *entry;
 	char path[4200];
-	while ((entry = readdir(proc)) != NULL) {
+	int error = 0;
+	while (!error && (entry = readdir(proc)) != NULL) {
 		if (entry->d_name[0] < '1' || entry->d_name[0] > '9')
 			continue;
 		char *end = NULL;
@@ -584,34 +641,125 @@ static void *fd_walk_main(void *unused)
 			continue;
 		if (fd_walk.count == fd_walk.capacity) {
 			size_t capacity = fd_walk.capacity ? fd_walk.capacity * 2 : 256;
-			walked_process *grown =
-				realloc(fd_walk.processes, capacity * sizeof *grown);
-			if (!grown)
+			walked_process *grown = realloc(fd_walk.processes, capacity * sizeof *grown);
+			if (!grown) {
+				error = ENOMEM;
 				break;
+			}
 			fd_walk.processes = grown;
 			fd_walk.capacity = capacity;
 		}
 		walked_process *walked = &fd_walk.processes[fd_walk.count++];
+		memset(walked, 0, sizeof *walked);
 		walked->pid = (int)pid;
-		walked->inodes = NULL;
-		walked->count = 0;
+		walked->first = fd_walk.fd_count;
 		snprintf(path, sizeof path, "%s/%s/fd", fd_walk.root, entry->d_name);
 		int dir_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		walked->error = dir_fd < 0
-			? errno
-			: collect_socket_inodes(dir_fd, &walked->inodes, &walked->count);
+		walked->error = dir_fd < 0 ? errno : list_fds(dir_fd, walked);
+		if (walked->error == ENOMEM)
+			error = ENOMEM;
 	}
 	closedir(proc);
+	size_t chunk_count = 0;
+	for (size_t index = 0; index < fd_walk.count; index++)
+		chunk_count += (fd_walk.processes[index].count + FD_CHUNK - 1) / FD_CHUNK;
+	fd_walk.links = calloc(fd_walk.fd_count + 1, sizeof *fd_walk.links);
+	fd_walk.chunks = malloc((chunk_count + 1) * sizeof *fd_walk.chunks);
+	if (!fd_walk.links || !fd_walk.chunks)
+		return ENOMEM;
+	for (size_t index = 0; index < fd_walk.count; index++) {
+		const walked_process *walked = &fd_walk.processes[index];
+		for (size_t at = 0; at < walked->count; at += FD_CHUNK) {
+			fd_chunk *chunk = &fd_walk.chunks[fd_walk.chunk_count++];
+			chunk->process = (uint32_t)index;
+			chunk->first = walked->first + at;
+			chunk->count = walked->count - at < FD_CHUNK ? walked->count - at : FD_CHUNK;
+		}
+	}
+	return error;
+}
+
+/* Phase two: readlink the fds of chunks until none is left. Any thread may call it. */
+static void read_links(void)
+{
+	char path[4200];
+	for (;;) {
+		size_t taken = __atomic_fetch_add(&fd_walk.next_chunk, 1, __ATOMIC_RELAXED);
+		if (taken >= fd_walk.chunk_count)
+			return;
+		const fd_chunk *chunk = &fd_walk.chunks[taken];
+		snprintf(path, sizeof path, "%s/%d/fd", fd_walk.root,
+		         fd_walk.processes[chunk->process].pid);
+		int dir_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dir_fd < 0)
+			continue; /* exited since phase one: it holds nothing */
+		for (size_t at = chunk->first; at < chunk->first + chunk->count; at++) {
+			char name[16], target[64];
+			snprintf(name, sizeof name, "%d", fd_walk.fds[at]);
+			ssize_t length = readlinkat(dir_fd, name, target, sizeof target - 1);
+			if (length < 10 || memcmp(target, "socket:[", 8) != 0)
+				continue;
+			target[length] = 0;
+			char *end = NULL;
+			unsigned long inode = strtoul(target + 8, &end, 10);
+			if (end && *end == ']' && inode > 0 && inode <= UINT32_MAX)
+				fd_walk.links[at] = (uint32_t)inode;
+		}
+		close(dir_fd);
+	}
+}
+
+static void *fd_walk_main(void *unused)
+{
+	(void)unused;
+	int error = list_processes();
+	pthread_mutex_lock(&fd_walk.lock);
+	/* Out of memory: no chunks, and finish reports every process as unread. */
+	if (error) {
+		fd_walk.chunk_count = 0;
+		for (size_t index = 0; index < fd_walk.count; index++)
+			fd_walk.processes[index].error = ENOMEM;
+	}
+	fd_walk.listed = 1;
+	pthread_cond_broadcast(&fd_walk.listed_changed);
+	pthread_mutex_unlock(&fd_walk.lock);
+	read_links();
 	return NULL;
+}
+
+/* On the main thread: takes chunks with the walk's thread, then joins it. */
+static void fd_walk_finish(void)
+{
+	pthread_mutex_lock(&fd_walk.lock);
+	while (!fd_walk.listed)
+		pthread_cond_wait(&fd_walk.listed_changed, &fd_walk.lock);
+	pthread_mutex_unlock(&fd_walk.lock);
+	read_links();
+	pthread_join(fd_walk.thread, NULL);
+	fd_walk.running = 0;
+}
+
+/* The socket inodes of walked process `index`, in fd order (zeros skipped by callers). */
+static const uint32_t *walked_links(size_t index)
+{
+	return fd_walk.links ? fd_walk.links + fd_walk.processes[index].first : NULL;
 }
 
 static void fd_walk_free(void)
 {
-	for (size_t index = 0; index < fd_walk.count; index++)
-		free(fd_walk.processes[index].inodes);
 	free(fd_walk.processes);
+	free(fd_walk.fds);
+	free(fd_walk.links);
+	free(fd_walk.chunks);
 	fd_walk.processes = NULL;
+	fd_walk.fds = NULL;
+	fd_walk.links = NULL;
+	fd_walk.chunks = NULL;
 	fd_walk.count = fd_walk.capacity = 0;
+	fd_walk.fd_count = fd_walk.fd_capacity = 0;
+	fd_walk.chunk_count = 0;
+	fd_walk.next_chunk = 0;
+	fd_walk.listed = 0;
 }
 
 static napi_value StartFdWalk(napi_env env, napi_callback_info info)
@@ -645,11 +793,13 @@ static napi_value FinishFdWalk(napi_env env, napi_callback_info info)
 		napi_get_undefined(env, &result);
 		return result;
 	}
-	pthread_join(fd_walk.thread, NULL);
-	fd_walk.running = 0;
+	fd_walk_finish();
 	size_t total = 0;
-	for (size_t index = 0; index < fd_walk.count; index++)
-		total += fd_walk.processes[index].count;
+	for (size_t index = 0; index < fd_walk.count; index++) {
+		const uint32_t *links = walked_links(index);
+		for (size_t fd = 0; links && fd < fd_walk.processes[index].count; fd++)
+			total += links[fd] != 0;
+	}
 	napi_value pids, errors, ends, inodes, buffer;
 	void *pid_data, *error_data, *end_data, *inode_data;
 	size_t count = fd_walk.count;
@@ -667,12 +817,13 @@ static napi_value FinishFdWalk(napi_env env, napi_callback_info info)
 	}
 	size_t at = 0;
 	for (size_t index = 0; index < count; index++) {
-		walked_process *walked = &fd_walk.processes[index];
+		const walked_process *walked = &fd_walk.processes[index];
+		const uint32_t *links = walked_links(index);
 		((int32_t *)pid_data)[index] = walked->pid;
 		((int32_t *)error_data)[index] = walked->error;
-		if (walked->count > 0)
-			memcpy((uint32_t *)inode_data + at, walked->inodes, walked->count * 4);
-		at += walked->count;
+		for (size_t fd = 0; links && fd < walked->count; fd++)
+			if (links[fd] != 0)
+				((uint32_t *)inode_data)[at++] = links[fd];
 		((uint32_t *)end_data)[index] = (uint32_t)at;
 	}
 	fd_walk_free();
@@ -724,8 +875,7 @@ static napi_value JoinFdWalk(napi_env env, napi_callback_info info)
 		napi_get_undefined(env, &result);
 		return result;
 	}
-	pthread_join(fd_walk.thread, NULL);
-	fd_walk.running = 0;
+	fd_walk_finish();
 	const uint32_t *wanted = wanted_data;
 	size_t process_count = fd_walk.count;
 
@@ -785,8 +935,11 @@ static napi_value JoinFdWalk(napi_env env, napi_callback_info info)
 		for (size_t ordered = 0; ordered < process_count; ordered++) {
 			uint32_t index = order[ordered];
 			const walked_process *walked = &fd_walk.processes[index];
-			for (size_t fd = 0; fd < walked->count; fd++) {
-				uint32_t inode = walked->inodes[fd];
+			const uint32_t *links = walked_links(index);
+			for (size_t fd = 0; links && fd < walked->count; fd++) {
+				uint32_t inode = links[fd];
+				if (inode == 0)
+					continue;
 				size_t slot = (inode * 2654435761u) & (slot_count - 1);
 				while (slots[slot] && wanted[slots[slot] - 1] != inode)
 					slot = (slot + 1) & (slot_count - 1);

@@ -19,6 +19,7 @@ import {
 	prefetchDumps,
 	rowLocalAddress,
 	startFdWalk,
+	type DiagRows,
 } from './netlink.js';
 
 export type SocketProtocol = 'tcp' | 'udp';
@@ -82,7 +83,8 @@ export const TCP_STATE_NAMES: readonly string[] = [
 ];
 const TCP_ESTABLISHED = 1;
 const TCP_CLOSE = 7;
-const TCP_LISTEN = 10;
+/** The kernel's TCP_LISTEN state number. */
+export const TCP_LISTEN = 10;
 
 export function stateName(state: number): string {
 	return TCP_STATE_NAMES[state] ?? `STATE-${state}`;
@@ -135,46 +137,66 @@ export function readWithNetlink(
 	reuse?: RecordLookup,
 ): SocketRecord[] {
 	const records: SocketRecord[] = [];
+	for (const {protocol, mask, table} of netlinkDumps(query)) {
+		const {rows, addresses} = table;
+		for (let at = 0, index = 0; at < rows.length; at += ROW.fields, index++) {
+			if (!wantedRow(protocol, rows, at, mask)) continue;
+			const state = rows[at + ROW.state]!;
+			const localPort = rows[at + ROW.localPort]!;
+			const inode = rows[at + ROW.inode]!;
+			const cached = reuse?.get(inode);
+			if (
+				cached &&
+				cached.localPort === localPort &&
+				cached.protocol === protocol &&
+				cached.state === TCP_STATE_NAMES[state] &&
+				cached.uid === rows[at + ROW.uid] &&
+				cached.remotePort === rows[at + ROW.remotePort] &&
+				cached.family === rows[at + ROW.family]
+			) {
+				records.push(cached);
+				continue;
+			}
+			records.push({
+				protocol,
+				family: rows[at + ROW.family] === 6 ? 6 : 4,
+				state: stateName(state),
+				localAddress: rowLocalAddress(table, index, interfaceName),
+				localPort,
+				remoteAddress: addresses[rows[at + ROW.remoteAddress]!]!,
+				remotePort: rows[at + ROW.remotePort]!,
+				inode,
+				uid: rows[at + ROW.uid]!,
+			});
+		}
+	}
+	return records;
+}
+
+/** One decoded dump of a netlink read, with the protocol and state mask it was asked for. */
+export type NetlinkDump = {protocol: SocketProtocol; mask: number; table: DiagRows};
+
+/** The dumps (IPv4 and IPv6 per protocol) that answer `query`. Throws as dumpTable. */
+export function netlinkDumps(query: SocketQuery): NetlinkDump[] {
+	const dumps: NetlinkDump[] = [];
 	for (const protocol of protocolsOf(query)) {
 		const mask = stateMask(protocol, query);
 		if (mask === 0) continue;
 		const number = protocol === 'tcp' ? IPPROTO_TCP : IPPROTO_UDP;
-		for (const family of [AF_INET, AF_INET6]) {
-			const table = dumpTable(family, number, mask);
-			const {rows, addresses} = table;
-			for (let at = 0, index = 0; at < rows.length; at += ROW.fields, index++) {
-				const state = rows[at + ROW.state]!;
-				const localPort = rows[at + ROW.localPort]!;
-				if (!wanted(protocol, state, localPort, mask)) continue;
-				const inode = rows[at + ROW.inode]!;
-				const cached = reuse?.get(inode);
-				if (
-					cached &&
-					cached.localPort === localPort &&
-					cached.protocol === protocol &&
-					cached.state === TCP_STATE_NAMES[state] &&
-					cached.uid === rows[at + ROW.uid] &&
-					cached.remotePort === rows[at + ROW.remotePort] &&
-					cached.family === rows[at + ROW.family]
-				) {
-					records.push(cached);
-					continue;
-				}
-				records.push({
-					protocol,
-					family: rows[at + ROW.family] === 6 ? 6 : 4,
-					state: stateName(state),
-					localAddress: rowLocalAddress(table, index, interfaceName),
-					localPort,
-					remoteAddress: addresses[rows[at + ROW.remoteAddress]!]!,
-					remotePort: rows[at + ROW.remotePort]!,
-					inode,
-					uid: rows[at + ROW.uid]!,
-				});
-			}
-		}
+		for (const family of [AF_INET, AF_INET6])
+			dumps.push({protocol, mask, table: dumpTable(family, number, mask)});
 	}
-	return records;
+	return dumps;
+}
+
+/** Whether the row at `at` belongs in the answer (see wanted). */
+export function wantedRow(
+	protocol: SocketProtocol,
+	rows: Uint32Array,
+	at: number,
+	mask: number,
+): boolean {
+	return wanted(protocol, rows[at + ROW.state]!, rows[at + ROW.localPort]!, mask);
 }
 
 /**

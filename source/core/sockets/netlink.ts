@@ -237,6 +237,30 @@ export function takeFdWalk(
 	return result;
 }
 
+/** Whether a walk of procRoot was started and not yet taken. */
+export function fdWalkPending(procRoot: string): boolean {
+	return backgroundWalk?.procRoot === procRoot;
+}
+
+/**
+ * Joins the background walk and answers who holds each of `inodes` (see
+ * native/sockdiag.c): undefined when no walk of procRoot was started, or it
+ * is stale, or the addon predates joinFdWalk (the walk is then left for
+ * takeFdWalk).
+ */
+export function joinFdWalk(
+	procRoot: string,
+	inodes: Uint32Array,
+): FdWalkJoin | undefined {
+	const walk = backgroundWalk;
+	const join = loadAddon()?.joinFdWalk;
+	if (!walk || walk.procRoot !== procRoot || !join) return undefined;
+	backgroundWalk = undefined;
+	const result = join(inodes);
+	if (Date.now() - walk.startedMs > BACKGROUND_FRESH_MS) return undefined;
+	return result;
+}
+
 /** When prefetchDumps started its dumps, and how many are still to be taken. */
 let prefetchedAtMs = 0;
 let prefetchedLeft = 0;

@@ -458,31 +458,45 @@ export class OwnerIndex {
 	private holderOf(entry: ProcessEntry): Holder | undefined {
 		if (entry.holder) return entry.holder;
 		this.stats.detailReads++;
-		const base = `${this.procRoot}/${entry.pid}`;
-		try {
-			const stat = parseStat(readFileSync(`${base}/stat`, 'utf8'));
-			if (!stat || stat.startTicks !== entry.startTicks) return undefined;
-			const command = readFileSync(`${base}/cmdline`, 'utf8')
-				.replace(/\0+$/, '')
-				.replaceAll('\0', ' ');
-			const status = readFileSync(`${base}/status`, 'utf8');
-			const uidMatch = /^Uid:\s+(\d+)\s+(\d+)/m.exec(status);
-			// Effective uid, as ps's USER column shows.
-			const uid = uidMatch ? Number(uidMatch[2]) : -1;
-			entry.holder = {
-				pid: entry.pid,
-				name: stat.name,
-				command: command === '' ? `[${stat.name}]` : command,
-				uid,
-				user: uid < 0 ? '?' : userName(uid),
-				startTicks: entry.startTicks,
-				startedAtMs: startedAtMs(entry.startTicks, this.procRoot),
-			};
-			return entry.holder;
-		} catch {
-			// Exited since the walk: it no longer holds anything.
+		entry.holder = readHolder(entry.pid, this.procRoot, entry.startTicks);
+		return entry.holder;
+	}
+}
+
+/**
+ * What a listener table shows of the process `pid`: name, command line, user
+ * and start. Undefined when it has exited, or when it is not the process
+ * that started at `startTicks` (its pid was reused), when that is given.
+ */
+export function readHolder(
+	pid: number,
+	procRoot = '/proc',
+	startTicks?: number,
+): Holder | undefined {
+	const base = `${procRoot}/${pid}`;
+	try {
+		const stat = parseStat(readFileSync(`${base}/stat`, 'utf8'));
+		if (!stat || (startTicks !== undefined && stat.startTicks !== startTicks))
 			return undefined;
-		}
+		const command = readFileSync(`${base}/cmdline`, 'utf8')
+			.replace(/\0+$/, '')
+			.replaceAll('\0', ' ');
+		const status = readFileSync(`${base}/status`, 'utf8');
+		const uidMatch = /^Uid:\s+(\d+)\s+(\d+)/m.exec(status);
+		// Effective uid, as ps's USER column shows.
+		const uid = uidMatch ? Number(uidMatch[2]) : -1;
+		return {
+			pid,
+			name: stat.name,
+			command: command === '' ? `[${stat.name}]` : command,
+			uid,
+			user: uid < 0 ? '?' : userName(uid),
+			startTicks: stat.startTicks,
+			startedAtMs: startedAtMs(stat.startTicks, procRoot),
+		};
+	} catch {
+		// Exited since the walk: it no longer holds anything.
+		return undefined;
 	}
 }
 

@@ -4,16 +4,29 @@
  * process identity). A ListenerReader kept across refreshes does only the
  * work that changed; `readListeners()` is the one-shot form for the CLI.
  */
+import {readdirSync} from 'node:fs';
 import {isRoot, userName} from '../users.js';
+import {interfaceName} from './address.js';
 import {
 	detectBackend,
 	LISTENER_QUERY,
+	netlinkDumps,
+	TCP_LISTEN,
 	readWithBackend,
+	wantedRow,
 	type KernelBackend,
+	type NetlinkDump,
 	type SocketRecord,
 } from './kernel.js';
-import type {Listener, ListenerSnapshot} from './listener.js';
-import {OwnerIndex, type OwnerStats} from './owners.js';
+import type {Holder, Listener, ListenerSnapshot} from './listener.js';
+import {
+	fdWalkPending,
+	joinFdWalk,
+	ROW,
+	rowLocalAddress,
+	type FdWalkJoin,
+} from './netlink.js';
+import {OwnerIndex, readHolder, socketInodesOf, type OwnerStats} from './owners.js';
 
 export type ListenerReaderOptions = {
 	procRoot?: string;
@@ -131,7 +144,184 @@ function nameOf(users: Map<number, string>, uid: number): string {
 	return name;
 }
 
-/** One snapshot of every listener, for commands that print and exit. */
+/**
+ * One snapshot of every listener, for commands that print and exit. After
+ * startListenerRead, the fd walk it started is joined to the dumped sockets
+ * in the addon (readListenersJoined); otherwise, or when that cannot answer, a
+ * ListenerReader reads as the UI's does.
+ */
 export function readListeners(options: ListenerReaderOptions = {}): ListenerSnapshot {
+	const procRoot = options.procRoot ?? '/proc';
+	if ((options.backend ?? 'auto') === 'auto' && fdWalkPending(procRoot)) {
+		const snapshot = readListenersJoined(procRoot);
+		if (snapshot) return snapshot;
+	}
 	return new ListenerReader({keepState: false, ...options}).read();
+}
+
+const NO_HOLDERS = Object.freeze([]) as unknown as Holder[];
+
+/**
+ * The one-shot read of a cold `portui list`: sockets straight from the
+ * decoded dumps, holders from the addon's join of its fd walk to their
+ * inodes. No SocketRecord, no Set of inodes, no Map back from them: with
+ * 10,000 listeners those were megabytes of fresh pages, ~10 us each on this
+ * machine class. Processes started after the walk are walked here, as
+ * OwnerIndex does. Undefined when the dumps or the join fail, for
+ * ListenerReader to read instead.
+ */
+export function readListenersJoined(procRoot = '/proc'): ListenerSnapshot | undefined {
+	const takenAtMs = Date.now();
+	let dumps: NetlinkDump[];
+	try {
+		dumps = netlinkDumps(LISTENER_QUERY);
+	} catch {
+		return undefined;
+	}
+	// The listeners first, holders to come: building 10,000 objects overlaps
+	// the fd walk, which is still running on the addon's thread.
+	const users = new Map<number, string>();
+	const listeners: Listener[] = [];
+	let rowCount = 0;
+	for (const {table} of dumps) rowCount += table.rows.length / ROW.fields;
+	const inodes = new Uint32Array(rowCount);
+	for (const {protocol, mask, table} of dumps) {
+		const rows = table.rows;
+		for (let at = 0, index = 0; at < rows.length; at += ROW.fields, index++) {
+			if (!wantedRow(protocol, rows, at, mask)) continue;
+			const uid = rows[at + ROW.uid]!;
+			inodes[listeners.length] = rows[at + ROW.inode]!;
+			listeners.push({
+				protocol,
+				family: rows[at + ROW.family] === 6 ? 6 : 4,
+				address: rowLocalAddress(table, index, interfaceName),
+				port: rows[at + ROW.localPort]!,
+				state: rows[at + ROW.state] === TCP_LISTEN ? 'LISTEN' : 'UNCONN',
+				inode: rows[at + ROW.inode]!,
+				uid,
+				user: users.get(uid) ?? nameOf(users, uid),
+				processes: NO_HOLDERS,
+				processesHidden: false,
+			});
+		}
+	}
+	const wanted = inodes.subarray(0, listeners.length);
+	const join = joinFdWalk(procRoot, wanted);
+	if (!join) return undefined;
+	const holders = new JoinedHolders(join, procRoot, wanted);
+	const root = isRoot();
+	const euid = typeof process.geteuid === 'function' ? process.geteuid() : -1;
+	let hiddenCount = 0;
+	for (let position = 0; position < listeners.length; position++) {
+		const listener = listeners[position]!;
+		const processes = holders.of(position);
+		if (processes.length > 0) listener.processes = processes;
+		else if (!root && listener.uid !== euid) {
+			listener.processesHidden = true;
+			hiddenCount++;
+		}
+	}
+	return {listeners, takenAtMs, isRoot: root, hiddenCount};
+}
+
+/** Holder lists from a join: one array per set of holders, details read once per process. */
+class JoinedHolders {
+	private readonly details: Array<Holder | null | undefined>;
+	private readonly alone: Array<Holder[] | undefined>;
+	private readonly shared = new Map<string, Holder[]>();
+	/** Holders found by walking processes the background walk did not see, by position. */
+	private readonly late = new Map<number, Holder[]>();
+
+	constructor(
+		private readonly join: FdWalkJoin,
+		private readonly procRoot: string,
+		inodes: Uint32Array,
+	) {
+		this.details = new Array<Holder | null | undefined>(join.pids.length);
+		this.alone = new Array<Holder[] | undefined>(join.pids.length);
+		this.walkLateProcesses(inodes);
+	}
+
+	of(position: number): Holder[] {
+		const {starts, holders} = this.join;
+		const start = starts[position]!;
+		const end = starts[position + 1]!;
+		if (start === end) return this.late.get(position) ?? NO_HOLDERS;
+		if (end - start === 1) {
+			const index = holders[start]!;
+			let list = this.alone[index];
+			if (!list) {
+				const holder = this.holder(index);
+				list = holder ? [holder] : NO_HOLDERS;
+				this.alone[index] = list;
+			}
+			return list;
+		}
+		const key = holders.subarray(start, end).join(',');
+		let list = this.shared.get(key);
+		if (!list) {
+			list = [];
+			for (let at = start; at < end; at++) {
+				const holder = this.holder(holders[at]!);
+				if (holder) list.push(holder);
+			}
+			this.shared.set(key, list);
+		}
+		return list;
+	}
+
+	private holder(index: number): Holder | undefined {
+		let holder = this.details[index];
+		if (holder === undefined) {
+			holder = readHolder(this.join.pids[index]!, this.procRoot) ?? null;
+			this.details[index] = holder;
+		}
+		return holder ?? undefined;
+	}
+
+	/**
+	 * A process started after the walk listed /proc may already hold a dumped
+	 * socket: walk those few here, for the sockets nobody held.
+	 */
+	private walkLateProcesses(inodes: Uint32Array) {
+		const walked = new Set(this.join.pids);
+		let unheld: Map<number, number[]> | undefined;
+		for (const name of readdirSync(this.procRoot)) {
+			const code = name.charCodeAt(0);
+			if (code < 49 || code > 57) continue;
+			const pid = Number(name);
+			if (!Number.isInteger(pid) || walked.has(pid)) continue;
+			unheld ??= this.unheldPositions(inodes);
+			if (unheld.size === 0) return;
+			let held: Iterable<number>;
+			try {
+				held = socketInodesOf(pid, this.procRoot);
+			} catch {
+				continue; // Gone again, or not ours to read.
+			}
+			let holder: Holder | undefined;
+			for (const inode of held) {
+				for (const position of unheld.get(inode) ?? []) {
+					holder ??= readHolder(pid, this.procRoot);
+					if (!holder) break;
+					const list = this.late.get(position) ?? [];
+					list.push(holder);
+					this.late.set(position, list);
+				}
+			}
+		}
+	}
+
+	private unheldPositions(inodes: Uint32Array): Map<number, number[]> {
+		const {starts} = this.join;
+		const unheld = new Map<number, number[]>();
+		for (let position = 0; position < inodes.length; position++) {
+			const inode = inodes[position]!;
+			if (inode === 0 || starts[position] !== starts[position + 1]) continue;
+			const positions = unheld.get(inode);
+			if (positions) positions.push(position);
+			else unheld.set(inode, [position]);
+		}
+		return unheld;
+	}
 }

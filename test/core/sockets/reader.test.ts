@@ -2,12 +2,29 @@ import {test, after} from 'node:test';
 import assert from 'node:assert/strict';
 import {spawn} from 'node:child_process';
 import {once} from 'node:events';
-import {existsSync, readFileSync} from 'node:fs';
+import {
+	existsSync,
+	mkdirSync,
+	mkdtempSync,
+	readFileSync,
+	renameSync,
+	rmSync,
+	symlinkSync,
+	writeFileSync,
+} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
 import {createInterface} from 'node:readline';
 import {diffSnapshots} from '../../../source/core/sockets/diff.js';
 import {listenerToJson} from '../../../source/core/sockets/json.js';
 import type {Listener} from '../../../source/core/sockets/listener.js';
-import {ListenerReader, readListeners} from '../../../source/core/sockets/reader.js';
+import {startListenerRead} from '../../../source/core/sockets/kernel.js';
+import {fdWalkPending, loadAddon} from '../../../source/core/sockets/netlink.js';
+import {
+	ListenerReader,
+	readListeners,
+	readListenersJoined,
+} from '../../../source/core/sockets/reader.js';
 import {
 	bindUdp,
 	killAndWait,
@@ -312,4 +329,109 @@ test('diffSnapshots: appeared and vanished by protocol, address, port and inode'
 	);
 	const same = diffSnapshots(afterClose, afterClose);
 	assert.deepEqual(same, {appeared: [], vanished: []});
+});
+
+test('the one-shot read joined in the addon gives what a ListenerReader gives', async (t) => {
+	if (!loadAddon()?.joinFdWalk) {
+		t.skip('addon not built');
+		return;
+	}
+	const specs = [
+		{kind: 'tcp', host: '127.0.0.1'},
+		{kind: 'tcp', host: '::1'},
+		{kind: 'tcp', host: '::'},
+		{kind: 'udp4', host: '127.0.0.1'},
+		{kind: 'udp6', host: '::1'},
+	] as const;
+	const children = await spawnListenerChild(cleanup, [...specs]);
+	// A socket of ours that a child holds too: two holders, lowest pid first.
+	const shared = await listenTcp(cleanup, '127.0.0.1');
+	const holder = spawnHolder(cleanup, [
+		'ignore',
+		'ignore',
+		'ignore',
+		serverFd(shared.server),
+	]);
+	await once(holder, 'spawn');
+	for (let attempt = 0; attempt < 50; attempt++) {
+		if (existsSync(`/proc/${holder.pid}/fd/3`)) break;
+		await new Promise((resolve) => setTimeout(resolve, 20));
+	}
+	const ours: Array<[string, number, string]> = [
+		...specs.map((spec, index): [string, number, string] => [
+			spec.kind === 'tcp' ? 'tcp' : 'udp',
+			children.ports[index]!,
+			spec.host,
+		]),
+		['tcp', shared.port, '127.0.0.1'],
+	];
+	startListenerRead();
+	const joined = readListenersJoined();
+	assert.ok(joined, 'the joined read answers after startListenerRead');
+	assert.equal(fdWalkPending('/proc'), false, 'it took the walk');
+	const plain = new ListenerReader({keepState: false}).read();
+	for (const [protocol, port, host] of ours) {
+		assert.deepEqual(
+			only(joined.listeners, protocol, port, host),
+			only(plain.listeners, protocol, port, host),
+		);
+	}
+	assert.deepEqual(
+		only(joined.listeners, 'tcp', children.ports[0]!).processes.map((h) => h.pid),
+		[children.child.pid],
+	);
+	assert.deepEqual(
+		only(joined.listeners, 'tcp', shared.port).processes.map((h) => h.pid),
+		[process.pid, holder.pid!].sort((a, b) => a - b),
+	);
+	assert.equal(joined.isRoot, plain.isRoot);
+	// Without a walk started there is nothing to join: readListeners reads as before.
+	assert.equal(readListenersJoined(), undefined);
+	assert.ok(only(readListeners().listeners, 'tcp', shared.port).processes.length === 2);
+});
+
+test('the joined read: holders sorted and once each, and a process the walk missed', async (t) => {
+	if (!loadAddon()?.joinFdWalk) {
+		t.skip('addon not built');
+		return;
+	}
+	const first = await listenTcp(cleanup, '127.0.0.1');
+	const second = await listenTcp(cleanup, '127.0.0.1');
+	const inodeOf = (port: number) =>
+		only(new ListenerReader({keepState: false}).read().listeners, 'tcp', port).inode;
+	const [firstInode, secondInode] = [inodeOf(first.port), inodeOf(second.port)];
+	// A /proc of our making whose processes hold our real sockets.
+	const root = mkdtempSync(join(tmpdir(), 'portui-joinproc-'));
+	cleanup.push(() => rmSync(root, {recursive: true, force: true}));
+	writeFileSync(join(root, 'stat'), 'cpu  1 2 3\nbtime 1700000000\n');
+	const addProcess = (pid: number, links: string[]) => {
+		const stage = mkdtempSync(join(root, '.stage-'));
+		mkdirSync(join(stage, 'fd'));
+		const fields = ['S', '1', String(pid), String(pid), '0', '-1', '4194560'];
+		while (fields.length < 19) fields.push('0');
+		fields.push(String(1000 + pid), '1000', '10');
+		writeFileSync(join(stage, 'stat'), `${pid} (p${pid}) ${fields.join(' ')} 0 0 0\n`);
+		writeFileSync(join(stage, 'cmdline'), `p${pid}\0--serve\0`);
+		writeFileSync(join(stage, 'status'), `Name:\tp${pid}\nUid:\t0\t0\t0\t0\n`);
+		links.forEach((link, fd) => symlinkSync(link, join(stage, 'fd', String(fd))));
+		renameSync(stage, join(root, String(pid)));
+	};
+	// 300 holds the first socket on two fds; 200 shares it; 250 has a pipe.
+	addProcess(300, [`socket:[${firstInode}]`, 'pipe:[1]', `socket:[${firstInode}]`]);
+	addProcess(200, [`socket:[${firstInode}]`]);
+	addProcess(250, ['pipe:[2]']);
+	startListenerRead(root);
+	// 400 appears once the walk (on the addon's thread, done in a millisecond
+	// here) has listed the processes: the read itself must walk it.
+	await new Promise((resolve) => setTimeout(resolve, 200));
+	addProcess(400, [`socket:[${secondInode}]`]);
+	const joined = readListenersJoined(root);
+	assert.ok(joined);
+	const holders = (port: number) =>
+		only(joined.listeners, 'tcp', port).processes.map((h) => [h.pid, h.name, h.command]);
+	assert.deepEqual(holders(first.port), [
+		[200, 'p200', 'p200 --serve'],
+		[300, 'p300', 'p300 --serve'],
+	]);
+	assert.deepEqual(holders(second.port), [[400, 'p400', 'p400 --serve']]);
 });
