@@ -266,7 +266,7 @@ let prefetchedAtMs = 0;
 let prefetchedLeft = 0;
 
 /**
- * Starts the given dumps on the addon's own thread, for the next dumpRaw
+ * Starts the given dumps on the addon's own thread, for the next dumpTable
  * calls with the same arguments to take instead of asking the kernel then.
  * For one-shot reads only: a prefetched dump is as old as the call to this.
  * Returns false when the addon cannot (the dumps then happen as usual).
@@ -296,14 +296,4 @@ export function dumpTable(family: number, protocol: number, stateMask: number): 
 		}
 	}
 	return checked(loaded.dump(family, protocol, stateMask));
-}
-
-/** Sockets of one family and protocol in the given kernel states. */
-export function dumpSockets(
-	family: number,
-	protocol: number,
-	stateMask: number,
-	interfaceName?: (index: number) => string | undefined,
-): DiagSocket[] {
-	return diagSockets(dumpTable(family, protocol, stateMask), interfaceName);
 }
