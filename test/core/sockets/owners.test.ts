@@ -1,14 +1,6 @@
 import {test, after} from 'node:test';
 import assert from 'node:assert/strict';
-import {
-	mkdirSync,
-	mkdtempSync,
-	renameSync,
-	rmSync,
-	symlinkSync,
-	writeFileSync,
-} from 'node:fs';
-import {tmpdir} from 'node:os';
+import {mkdirSync, rmSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {ProcessGoneError} from '../../../source/core/errors.js';
 import {
@@ -25,44 +17,12 @@ import {
 	spawnListenerChild,
 	type Cleanup,
 } from '../../helpers/socket-children.js';
+import {fakeProc as makeFakeProc} from '../../helpers/fake-proc.js';
 
 const cleanup: Cleanup = [];
 after(() => runCleanup(cleanup));
 
-/**
- * A fake /proc: pid dirs with a stat line and fd links whose targets are
- * the texts the kernel uses (`socket:[N]`, `pipe:[N]`, paths).
- */
-function fakeProc(): {
-	root: string;
-	addProcess: (pid: number, startTicks: number, links: string[], name?: string) => void;
-} {
-	const root = mkdtempSync(join(tmpdir(), 'portui-fakeproc-'));
-	cleanup.push(() => rmSync(root, {recursive: true, force: true}));
-	writeFileSync(join(root, 'stat'), 'cpu  1 2 3\nbtime 1700000000\n');
-	const addProcess = (
-		pid: number,
-		startTicks: number,
-		links: string[],
-		name = `proc${pid}`,
-	) => {
-		// Built aside and renamed in, so a background walk sees a process whole or
-		// not at all, as with a real /proc (never a pid whose fds are still appearing).
-		const stage = mkdtempSync(join(root, '.stage-'));
-		mkdirSync(join(stage, 'fd'));
-		const fields = ['S', '1', String(pid), String(pid), '0', '-1', '4194560'];
-		while (fields.length < 19) fields.push('0');
-		fields.push(String(startTicks), '1000', '10');
-		writeFileSync(join(stage, 'stat'), `${pid} (${name}) ${fields.join(' ')} 0 0 0\n`);
-		writeFileSync(join(stage, 'cmdline'), `${name}\0--flag\0`);
-		writeFileSync(join(stage, 'status'), `Name:\t${name}\nUid:\t0\t0\t0\t0\n`);
-		links.forEach((link, fd) => symlinkSync(link, join(stage, 'fd', String(fd))));
-		const dir = join(root, String(pid));
-		rmSync(dir, {recursive: true, force: true});
-		renameSync(stage, dir);
-	};
-	return {root, addProcess};
-}
+const fakeProc = () => makeFakeProc(cleanup);
 
 test('fd link targets: sockets only', () => {
 	assert.equal(socketInodeOfLink('socket:[12345]'), 12345);

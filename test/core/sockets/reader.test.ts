@@ -2,18 +2,7 @@ import {test, after} from 'node:test';
 import assert from 'node:assert/strict';
 import {spawn} from 'node:child_process';
 import {once} from 'node:events';
-import {
-	existsSync,
-	mkdirSync,
-	mkdtempSync,
-	readFileSync,
-	renameSync,
-	rmSync,
-	symlinkSync,
-	writeFileSync,
-} from 'node:fs';
-import {tmpdir} from 'node:os';
-import {join} from 'node:path';
+import {existsSync, readFileSync} from 'node:fs';
 import {createInterface} from 'node:readline';
 import {diffSnapshots} from '../../../source/core/sockets/diff.js';
 import {listenerToJson} from '../../../source/core/sockets/json.js';
@@ -35,6 +24,7 @@ import {
 	spawnListenerChild,
 	type Cleanup,
 } from '../../helpers/socket-children.js';
+import {fakeProc} from '../../helpers/fake-proc.js';
 
 const cleanup: Cleanup = [];
 after(() => runCleanup(cleanup));
@@ -401,37 +391,23 @@ test('the joined read: holders sorted and once each, and a process the walk miss
 		only(new ListenerReader({keepState: false}).read().listeners, 'tcp', port).inode;
 	const [firstInode, secondInode] = [inodeOf(first.port), inodeOf(second.port)];
 	// A /proc of our making whose processes hold our real sockets.
-	const root = mkdtempSync(join(tmpdir(), 'portui-joinproc-'));
-	cleanup.push(() => rmSync(root, {recursive: true, force: true}));
-	writeFileSync(join(root, 'stat'), 'cpu  1 2 3\nbtime 1700000000\n');
-	const addProcess = (pid: number, links: string[]) => {
-		const stage = mkdtempSync(join(root, '.stage-'));
-		mkdirSync(join(stage, 'fd'));
-		const fields = ['S', '1', String(pid), String(pid), '0', '-1', '4194560'];
-		while (fields.length < 19) fields.push('0');
-		fields.push(String(1000 + pid), '1000', '10');
-		writeFileSync(join(stage, 'stat'), `${pid} (p${pid}) ${fields.join(' ')} 0 0 0\n`);
-		writeFileSync(join(stage, 'cmdline'), `p${pid}\0--serve\0`);
-		writeFileSync(join(stage, 'status'), `Name:\tp${pid}\nUid:\t0\t0\t0\t0\n`);
-		links.forEach((link, fd) => symlinkSync(link, join(stage, 'fd', String(fd))));
-		renameSync(stage, join(root, String(pid)));
-	};
+	const {root, addProcess} = fakeProc(cleanup);
 	// 300 holds the first socket on two fds; 200 shares it; 250 has a pipe.
-	addProcess(300, [`socket:[${firstInode}]`, 'pipe:[1]', `socket:[${firstInode}]`]);
-	addProcess(200, [`socket:[${firstInode}]`]);
-	addProcess(250, ['pipe:[2]']);
+	addProcess(300, 1300, [`socket:[${firstInode}]`, 'pipe:[1]', `socket:[${firstInode}]`]);
+	addProcess(200, 1200, [`socket:[${firstInode}]`]);
+	addProcess(250, 1250, ['pipe:[2]']);
 	startListenerRead(root);
 	// 400 appears once the walk (on the addon's thread, done in a millisecond
 	// here) has listed the processes: the read itself must walk it.
 	await new Promise((resolve) => setTimeout(resolve, 200));
-	addProcess(400, [`socket:[${secondInode}]`]);
+	addProcess(400, 1400, [`socket:[${secondInode}]`]);
 	const joined = readListenersJoined(root);
 	assert.ok(joined);
 	const holders = (port: number) =>
 		only(joined.listeners, 'tcp', port).processes.map((h) => [h.pid, h.name, h.command]);
 	assert.deepEqual(holders(first.port), [
-		[200, 'p200', 'p200 --serve'],
-		[300, 'p300', 'p300 --serve'],
+		[200, 'proc200', 'proc200 --flag'],
+		[300, 'proc300', 'proc300 --flag'],
 	]);
-	assert.deepEqual(holders(second.port), [[400, 'p400', 'p400 --serve']]);
+	assert.deepEqual(holders(second.port), [[400, 'proc400', 'proc400 --flag']]);
 });
