@@ -95,6 +95,24 @@ typedef struct {
 	char error[192];   /* why decoding failed, empty when it did not */
 } diag_table;
 
+/*
+ * Room for one more item in a malloc'd array of `count` items: 0, or ENOMEM
+ * (the array is kept as it was).
+ */
+static int reserve_one(void **items, size_t count, size_t *capacity, size_t item_size,
+                       size_t initial)
+{
+	if (count < *capacity)
+		return 0;
+	size_t grown_capacity = *capacity ? *capacity * 2 : initial;
+	void *grown = realloc(*items, grown_capacity * item_size);
+	if (!grown)
+		return ENOMEM;
+	*items = grown;
+	*capacity = grown_capacity;
+	return 0;
+}
+
 static void table_free(diag_table *table)
 {
 	free(table->rows);
@@ -143,14 +161,9 @@ static long intern_address(diag_table *table, const address_key *key)
 		if (memcmp(known, key, sizeof *key) == 0)
 			return table->slots[slot] - 1;
 	}
-	if (table->address_count == table->address_capacity) {
-		size_t capacity = table->address_capacity ? table->address_capacity * 2 : 16;
-		address_key *grown = realloc(table->addresses, capacity * sizeof *grown);
-		if (!grown)
-			return -1;
-		table->addresses = grown;
-		table->address_capacity = capacity;
-	}
+	if (reserve_one((void **)&table->addresses, table->address_count, &table->address_capacity,
+	                sizeof *table->addresses, 16))
+		return -1;
 	table->addresses[table->address_count] = *key;
 	table->slots[slot] = (uint32_t)table->address_count + 1;
 	return (long)table->address_count++;
@@ -209,14 +222,9 @@ static int decode_messages(diag_table *table, const unsigned char *bytes, size_t
 			}
 			struct inet_diag_msg message;
 			memcpy(&message, bytes + offset + NLMSG_HDRLEN, sizeof message);
-			if (table->count == table->capacity) {
-				size_t capacity = table->capacity ? table->capacity * 2 : 256;
-				uint32_t *grown = realloc(table->rows, capacity * ROW_FIELDS * sizeof *grown);
-				if (!grown)
-					return table_fail(table, ENOMEM);
-				table->rows = grown;
-				table->capacity = capacity;
-			}
+			if (reserve_one((void **)&table->rows, table->count, &table->capacity,
+			                ROW_FIELDS * sizeof *table->rows, 256))
+				return table_fail(table, ENOMEM);
 			int family = message.idiag_family == AF_INET6 ? 6 : 4;
 			long local = intern_diag_address(table, family, message.id.idiag_src);
 			long remote = intern_diag_address(table, family, message.id.idiag_dst);
@@ -316,6 +324,36 @@ static int dump(int family, int protocol, unsigned int states, diag_table *table
 	if (result == 0)
 		result = decode_finish(table);
 	return result;
+}
+
+/* A new typed array of `count` 32-bit numbers; its memory in *data. */
+static int new_array32(napi_env env, napi_typedarray_type type, size_t count, void **data,
+                       napi_value *array)
+{
+	napi_value buffer;
+	return napi_create_arraybuffer(env, count * 4, data, &buffer) == napi_ok &&
+	       napi_create_typedarray(env, type, count, buffer, 0, array) == napi_ok;
+}
+
+/*
+ * The call's only argument as a typed array of type `expected`: 1, or 0 with
+ * a TypeError saying `usage` thrown.
+ */
+static int typed_array_argument(napi_env env, napi_callback_info info,
+                                napi_typedarray_type expected, const char *usage,
+                                void **data, size_t *length)
+{
+	size_t argc = 1;
+	napi_value argv[1];
+	napi_typedarray_type type;
+	napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+	if (argc < 1 ||
+	    napi_get_typedarray_info(env, argv[0], &type, length, data, NULL, NULL) != napi_ok ||
+	    type != expected) {
+		napi_throw_type_error(env, NULL, usage);
+		return 0;
+	}
+	return 1;
 }
 
 static void free_memory(napi_env env, void *data, void *hint)
@@ -420,18 +458,12 @@ static napi_value Dump(napi_env env, napi_callback_info info)
  */
 static napi_value Decode(napi_env env, napi_callback_info info)
 {
-	size_t argc = 1;
-	napi_value argv[1], result;
-	napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-	napi_typedarray_type type;
+	napi_value result;
 	size_t length = 0;
 	void *data = NULL;
-	if (argc < 1 ||
-	    napi_get_typedarray_info(env, argv[0], &type, &length, &data, NULL, NULL) != napi_ok ||
-	    type != napi_uint8_array) {
-		napi_throw_type_error(env, NULL, "decode(reply: Uint8Array)");
+	if (!typed_array_argument(env, info, napi_uint8_array, "decode(reply: Uint8Array)", &data,
+	                          &length))
 		return NULL;
-	}
 	diag_table table;
 	memset(&table, 0, sizeof table);
 	if (decode_messages(&table, data, length) == 0)
@@ -441,6 +473,24 @@ static napi_value Decode(napi_env env, napi_callback_info info)
 		return NULL;
 	}
 	return result;
+}
+
+/*
+ * The inode of the socket that fd `name` of an open /proc/PID/fd directory
+ * is; 0 for anything else, or for an fd closed since the directory was read.
+ */
+static uint32_t socket_inode_at(int dir_fd, const char *name)
+{
+	char target[64];
+	ssize_t length = readlinkat(dir_fd, name, target, sizeof target - 1);
+	if (length < 10 || memcmp(target, "socket:[", 8) != 0)
+		return 0;
+	target[length] = 0;
+	char *end = NULL;
+	unsigned long inode = strtoul(target + 8, &end, 10);
+	if (!end || *end != ']' || inode > UINT32_MAX)
+		return 0;
+	return (uint32_t)inode;
 }
 
 /*
@@ -456,36 +506,26 @@ static int collect_socket_inodes(int dir_fd, uint32_t **out, size_t *out_count)
 		close(dir_fd);
 		return saved;
 	}
-	size_t capacity = 64, count = 0;
-	uint32_t *inodes = malloc(capacity * sizeof *inodes);
+	size_t capacity = 0, count = 0;
+	uint32_t *inodes = NULL;
 	struct dirent *entry;
-	while (inodes && (entry = readdir(dir)) != NULL) {
+	int error = 0;
+	while ((entry = readdir(dir)) != NULL) {
 		if (entry->d_name[0] == '.')
 			continue;
-		char target[64];
-		ssize_t length = readlinkat(dir_fd, entry->d_name, target, sizeof target - 1);
-		if (length < 10 || memcmp(target, "socket:[", 8) != 0)
+		uint32_t inode = socket_inode_at(dir_fd, entry->d_name);
+		if (inode == 0)
 			continue;
-		target[length] = 0;
-		char *end = NULL;
-		unsigned long inode = strtoul(target + 8, &end, 10);
-		if (!end || *end != ']' || inode == 0 || inode > UINT32_MAX)
-			continue;
-		if (count == capacity) {
-			capacity *= 2;
-			uint32_t *grown = realloc(inodes, capacity * sizeof *inodes);
-			if (!grown) {
-				free(inodes);
-				inodes = NULL;
-				break;
-			}
-			inodes = grown;
-		}
-		inodes[count++] = (uint32_t)inode;
+		error = reserve_one((void **)&inodes, count, &capacity, sizeof *inodes, 64);
+		if (error)
+			break;
+		inodes[count++] = inode;
 	}
 	closedir(dir);
-	if (!inodes)
-		return ENOMEM;
+	if (error) {
+		free(inodes);
+		return error;
+	}
 	*out = inodes;
 	*out_count = count;
 	return 0;
@@ -494,9 +534,8 @@ static int collect_socket_inodes(int dir_fd, uint32_t **out, size_t *out_count)
 static napi_value inode_array(napi_env env, const uint32_t *inodes, size_t count)
 {
 	void *data = NULL;
-	napi_value buffer, array;
-	if (napi_create_arraybuffer(env, count * sizeof *inodes, &data, &buffer) != napi_ok ||
-	    napi_create_typedarray(env, napi_uint32_array, count, buffer, 0, &array) != napi_ok)
+	napi_value array;
+	if (!new_array32(env, napi_uint32_array, count, &data, &array))
 		return NULL;
 	if (count > 0)
 		memcpy(data, inodes, count * sizeof *inodes);
@@ -606,16 +645,10 @@ static int list_fds(int dir_fd, walked_process *walked)
 	while ((entry = readdir(dir)) != NULL) {
 		if (entry->d_name[0] < '0' || entry->d_name[0] > '9')
 			continue;
-		if (fd_walk.fd_count == fd_walk.fd_capacity) {
-			size_t capacity = fd_walk.fd_capacity ? fd_walk.fd_capacity * 2 : 4096;
-			int32_t *grown = realloc(fd_walk.fds, capacity * sizeof *grown);
-			if (!grown) {
-				error = ENOMEM;
-				break;
-			}
-			fd_walk.fds = grown;
-			fd_walk.fd_capacity = capacity;
-		}
+		error = reserve_one((void **)&fd_walk.fds, fd_walk.fd_count, &fd_walk.fd_capacity,
+		                    sizeof *fd_walk.fds, 4096);
+		if (error)
+			break;
 		fd_walk.fds[fd_walk.fd_count++] = (int32_t)strtol(entry->d_name, NULL, 10);
 	}
 	closedir(dir);
@@ -639,16 +672,10 @@ static int list_processes(void)
 		long pid = strtol(entry->d_name, &end, 10);
 		if (!end || *end != 0 || pid <= 0 || pid > INT32_MAX)
 			continue;
-		if (fd_walk.count == fd_walk.capacity) {
-			size_t capacity = fd_walk.capacity ? fd_walk.capacity * 2 : 256;
-			walked_process *grown = realloc(fd_walk.processes, capacity * sizeof *grown);
-			if (!grown) {
-				error = ENOMEM;
-				break;
-			}
-			fd_walk.processes = grown;
-			fd_walk.capacity = capacity;
-		}
+		error = reserve_one((void **)&fd_walk.processes, fd_walk.count, &fd_walk.capacity,
+		                    sizeof *fd_walk.processes, 256);
+		if (error)
+			break;
 		walked_process *walked = &fd_walk.processes[fd_walk.count++];
 		memset(walked, 0, sizeof *walked);
 		walked->pid = (int)pid;
@@ -694,16 +721,9 @@ static void read_links(void)
 		if (dir_fd < 0)
 			continue; /* exited since phase one: it holds nothing */
 		for (size_t at = chunk->first; at < chunk->first + chunk->count; at++) {
-			char name[16], target[64];
+			char name[16];
 			snprintf(name, sizeof name, "%d", fd_walk.fds[at]);
-			ssize_t length = readlinkat(dir_fd, name, target, sizeof target - 1);
-			if (length < 10 || memcmp(target, "socket:[", 8) != 0)
-				continue;
-			target[length] = 0;
-			char *end = NULL;
-			unsigned long inode = strtoul(target + 8, &end, 10);
-			if (end && *end == ']' && inode > 0 && inode <= UINT32_MAX)
-				fd_walk.links[at] = (uint32_t)inode;
+			fd_walk.links[at] = socket_inode_at(dir_fd, name);
 		}
 		close(dir_fd);
 	}
@@ -800,17 +820,13 @@ static napi_value FinishFdWalk(napi_env env, napi_callback_info info)
 		for (size_t fd = 0; links && fd < fd_walk.processes[index].count; fd++)
 			total += links[fd] != 0;
 	}
-	napi_value pids, errors, ends, inodes, buffer;
+	napi_value pids, errors, ends, inodes;
 	void *pid_data, *error_data, *end_data, *inode_data;
 	size_t count = fd_walk.count;
-	if (napi_create_arraybuffer(env, count * 4, &pid_data, &buffer) != napi_ok ||
-	    napi_create_typedarray(env, napi_int32_array, count, buffer, 0, &pids) != napi_ok ||
-	    napi_create_arraybuffer(env, count * 4, &error_data, &buffer) != napi_ok ||
-	    napi_create_typedarray(env, napi_int32_array, count, buffer, 0, &errors) != napi_ok ||
-	    napi_create_arraybuffer(env, count * 4, &end_data, &buffer) != napi_ok ||
-	    napi_create_typedarray(env, napi_uint32_array, count, buffer, 0, &ends) != napi_ok ||
-	    napi_create_arraybuffer(env, total * 4, &inode_data, &buffer) != napi_ok ||
-	    napi_create_typedarray(env, napi_uint32_array, total, buffer, 0, &inodes) != napi_ok) {
+	if (!new_array32(env, napi_int32_array, count, &pid_data, &pids) ||
+	    !new_array32(env, napi_int32_array, count, &error_data, &errors) ||
+	    !new_array32(env, napi_uint32_array, count, &end_data, &ends) ||
+	    !new_array32(env, napi_uint32_array, total, &inode_data, &inodes)) {
 		fd_walk_free();
 		napi_throw_error(env, NULL, "finishFdWalk: cannot allocate result");
 		return NULL;
@@ -856,21 +872,27 @@ static int compare_pid_order(const void *a, const void *b)
 	return (pid_a > pid_b) - (pid_a < pid_b);
 }
 
+/*
+ * The slot of `inode` in an open-addressing table of positions + 1 into
+ * `wanted` (0 for an empty slot): where it is, or the empty slot it would take.
+ */
+static size_t inode_slot(const uint32_t *slots, size_t slot_count, const uint32_t *wanted,
+                         uint32_t inode)
+{
+	size_t slot = (inode * 2654435761u) & (slot_count - 1);
+	while (slots[slot] && wanted[slots[slot] - 1] != inode)
+		slot = (slot + 1) & (slot_count - 1);
+	return slot;
+}
+
 static napi_value JoinFdWalk(napi_env env, napi_callback_info info)
 {
-	size_t argc = 1;
-	napi_value argv[1], result;
-	napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-	napi_typedarray_type type;
+	napi_value result;
 	size_t wanted_count = 0;
 	void *wanted_data = NULL;
-	if (argc < 1 ||
-	    napi_get_typedarray_info(env, argv[0], &type, &wanted_count, &wanted_data, NULL,
-	                             NULL) != napi_ok ||
-	    type != napi_uint32_array) {
-		napi_throw_type_error(env, NULL, "joinFdWalk(inodes: Uint32Array)");
+	if (!typed_array_argument(env, info, napi_uint32_array, "joinFdWalk(inodes: Uint32Array)",
+	                          &wanted_data, &wanted_count))
 		return NULL;
-	}
 	if (!fd_walk.running) {
 		napi_get_undefined(env, &result);
 		return result;
@@ -894,9 +916,7 @@ static napi_value JoinFdWalk(napi_env env, napi_callback_info info)
 		uint32_t inode = wanted[position];
 		if (inode == 0)
 			continue;
-		size_t slot = (inode * 2654435761u) & (slot_count - 1);
-		while (slots[slot] && wanted[slots[slot] - 1] != inode)
-			slot = (slot + 1) & (slot_count - 1);
+		size_t slot = inode_slot(slots, slot_count, wanted, inode);
 		next[position] = slots[slot]; /* 0 ends the chain */
 		slots[slot] = (uint32_t)position + 1;
 	}
@@ -906,7 +926,7 @@ static napi_value JoinFdWalk(napi_env env, napi_callback_info info)
 	if (!failed)
 		qsort(order, process_count, sizeof *order, compare_pid_order);
 
-	napi_value pids, errors, starts, holders, buffer;
+	napi_value pids, errors, starts, holders;
 	void *pid_data = NULL, *error_data = NULL, *start_data = NULL, *holder_data = NULL;
 	size_t total = 0;
 	/* Two passes over every walked inode: count, then fill. */
@@ -914,13 +934,8 @@ static napi_value JoinFdWalk(napi_env env, napi_callback_info info)
 		if (pass == 1) {
 			for (size_t position = 0; position < wanted_count; position++)
 				last[position] = UINT32_MAX;
-			if (napi_create_arraybuffer(env, (wanted_count + 1) * 4, &start_data, &buffer) !=
-			        napi_ok ||
-			    napi_create_typedarray(env, napi_uint32_array, wanted_count + 1, buffer, 0,
-			                           &starts) != napi_ok ||
-			    napi_create_arraybuffer(env, total * 4, &holder_data, &buffer) != napi_ok ||
-			    napi_create_typedarray(env, napi_uint32_array, total, buffer, 0, &holders) !=
-			        napi_ok) {
+			if (!new_array32(env, napi_uint32_array, wanted_count + 1, &start_data, &starts) ||
+			    !new_array32(env, napi_uint32_array, total, &holder_data, &holders)) {
 				failed = 1;
 				break;
 			}
@@ -940,9 +955,7 @@ static napi_value JoinFdWalk(napi_env env, napi_callback_info info)
 				uint32_t inode = links[fd];
 				if (inode == 0)
 					continue;
-				size_t slot = (inode * 2654435761u) & (slot_count - 1);
-				while (slots[slot] && wanted[slots[slot] - 1] != inode)
-					slot = (slot + 1) & (slot_count - 1);
+				size_t slot = inode_slot(slots, slot_count, wanted, inode);
 				for (uint32_t link = slots[slot]; link; link = next[link - 1]) {
 					uint32_t position = link - 1;
 					if (last[position] == index)
@@ -958,13 +971,8 @@ static napi_value JoinFdWalk(napi_env env, napi_callback_info info)
 			}
 		}
 	}
-	if (!failed &&
-	    (napi_create_arraybuffer(env, process_count * 4, &pid_data, &buffer) != napi_ok ||
-	     napi_create_typedarray(env, napi_int32_array, process_count, buffer, 0, &pids) !=
-	         napi_ok ||
-	     napi_create_arraybuffer(env, process_count * 4, &error_data, &buffer) != napi_ok ||
-	     napi_create_typedarray(env, napi_int32_array, process_count, buffer, 0, &errors) !=
-	         napi_ok))
+	if (!failed && (!new_array32(env, napi_int32_array, process_count, &pid_data, &pids) ||
+	                !new_array32(env, napi_int32_array, process_count, &error_data, &errors)))
 		failed = 1;
 	for (size_t index = 0; !failed && index < process_count; index++) {
 		((int32_t *)pid_data)[index] = fd_walk.processes[index].pid;
@@ -1039,17 +1047,14 @@ static void prefetch_free(void)
 
 static napi_value StartDumps(napi_env env, napi_callback_info info)
 {
-	size_t argc = 1;
-	napi_value argv[1], result;
-	napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-	napi_typedarray_type type;
+	napi_value result;
 	size_t length = 0;
 	void *data = NULL;
-	if (argc < 1 ||
-	    napi_get_typedarray_info(env, argv[0], &type, &length, &data, NULL, NULL) != napi_ok ||
-	    type != napi_int32_array || length % 3 != 0 || length / 3 > MAX_PREFETCH) {
-		napi_throw_type_error(env, NULL,
-		                      "startDumps(requests: Int32Array of up to 8 triples)");
+	const char *usage = "startDumps(requests: Int32Array of up to 8 triples)";
+	if (!typed_array_argument(env, info, napi_int32_array, usage, &data, &length))
+		return NULL;
+	if (length % 3 != 0 || length / 3 > MAX_PREFETCH) {
+		napi_throw_type_error(env, NULL, usage);
 		return NULL;
 	}
 	int started = 0;
