@@ -4,7 +4,7 @@
  */
 import process from 'node:process';
 import {formatAge} from '../format/duration.js';
-import {formatTextTable} from '../format/text-table.js';
+import {formatTextTable, writeTextTable, type TextColumn} from '../format/text-table.js';
 import {encodeListenersJson} from '../core/sockets/json.js';
 import type {Listener, ListenerSnapshot} from '../core/sockets/listener.js';
 import {readListeners} from '../core/sockets/reader.js';
@@ -64,23 +64,21 @@ export function pidCell(listener: Listener): string {
 	return rest.length === 0 ? String(first.pid) : `${first.pid},+${rest.length}`;
 }
 
-export function formatListTable(
-	listeners: Listener[],
-	nowMs: number,
-	maxWidth?: number,
-): string {
-	const columns = [
-		{header: 'PROTO'},
-		{header: 'ADDRESS'},
-		{header: 'PORT', align: 'right' as const},
-		{header: 'SERVICE'},
-		{header: 'PID', align: 'right' as const},
-		{header: 'PROCESS'},
-		{header: 'USER'},
-		{header: 'AGE', align: 'right' as const},
-		{header: 'COMMAND'},
-	];
-	const rows = listeners.map((listener) => {
+const LIST_COLUMNS: TextColumn[] = [
+	{header: 'PROTO'},
+	{header: 'ADDRESS'},
+	{header: 'PORT', align: 'right'},
+	{header: 'SERVICE'},
+	{header: 'PID', align: 'right'},
+	{header: 'PROCESS'},
+	{header: 'USER'},
+	{header: 'AGE', align: 'right'},
+	{header: 'COMMAND'},
+];
+
+/** The table's cells, one row per listener, in LIST_COLUMNS order. */
+function listTableRows(listeners: Listener[], nowMs: number): string[][] {
+	return listeners.map((listener) => {
 		const first = listener.processes[0];
 		return [
 			listener.protocol,
@@ -94,7 +92,14 @@ export function formatListTable(
 			first?.command ?? '',
 		];
 	});
-	return formatTextTable(columns, rows, {maxWidth});
+}
+
+export function formatListTable(
+	listeners: Listener[],
+	nowMs: number,
+	maxWidth?: number,
+): string {
+	return formatTextTable(LIST_COLUMNS, listTableRows(listeners, nowMs), {maxWidth});
 }
 
 export function hiddenHint(snapshot: ListenerSnapshot): string | undefined {
@@ -186,7 +191,12 @@ export async function run(argv: string[]): Promise<number> {
 			encodeListenersJson(listeners, (chunk) => writeAllSync(1, chunk));
 		} else {
 			const width = process.stdout.isTTY ? process.stdout.columns : undefined;
-			writeAllSync(1, Buffer.from(formatListTable(listeners, snapshot.takenAtMs, width)));
+			writeTextTable(
+				LIST_COLUMNS,
+				listTableRows(listeners, snapshot.takenAtMs),
+				(chunk) => writeAllSync(1, chunk),
+				{maxWidth: width},
+			);
 		}
 	} catch (error: unknown) {
 		// `portui list | head`: a closed pipe ends the listing, not with a stack trace.

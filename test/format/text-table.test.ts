@@ -1,6 +1,10 @@
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
-import {formatTextTable, truncate} from '../../source/format/text-table.js';
+import {
+	formatTextTable,
+	truncate,
+	writeTextTable,
+} from '../../source/format/text-table.js';
 
 const columns = [
 	{header: 'NAME'},
@@ -59,4 +63,64 @@ test('truncate', () => {
 	assert.equal(truncate('abcdef', 4), 'abc…');
 	assert.equal(truncate('abcdef', 1), '…');
 	assert.equal(truncate('abcdef', 0), '');
+});
+
+test('written in chunks: the same text whatever the table size, lines without trailing spaces', () => {
+	const wide = [
+		{header: 'A'},
+		{header: 'N', align: 'right' as const},
+		{header: 'B'},
+		{header: 'LAST'},
+	];
+	// Cells that end in spaces, empty ones, control characters, text of two and
+	// three UTF-8 bytes a character, and enough rows to cross many chunk edges.
+	const samples = ['', 'x', 'tail  ', 'é', '€uro', 'tab\there', 'line\nbreak', ' lead'];
+	const rows: string[][] = [];
+	for (let index = 0; index < 6000; index++) {
+		rows.push([
+			samples[index % samples.length]!,
+			index % 7 === 0 ? '' : String(index),
+			samples[(index * 3) % samples.length]!,
+			index % 5 === 0 ? '' : `€ command ${'é'.repeat(index % 40)} ${index}`,
+		]);
+	}
+	// The definition: cells padded to their column, two spaces apart, the line trimmed.
+	const widths = wide.map((column, index) =>
+		Math.max(column.header.length, ...rows.map((row) => row[index]!.length)),
+	);
+	const expected = [wide.map((column) => column.header), ...rows]
+		.map((row) =>
+			row
+				.map((cell, index) => {
+					// eslint-disable-next-line no-control-regex
+					const clean = cell.replace(/[\u0000-\u001f\u007f]/g, ' ');
+					return wide[index]!.align === 'right'
+						? clean.padStart(widths[index]!)
+						: clean.padEnd(widths[index]!);
+				})
+				.join('  ')
+				.trimEnd(),
+		)
+		.join('\n');
+	const chunks: Buffer[] = [];
+	writeTextTable(wide, rows, (chunk) => chunks.push(Buffer.from(chunk)));
+	assert.ok(chunks.length > 3, `several chunks (${chunks.length})`);
+	assert.ok(chunks.every((chunk) => chunk.length <= 128 * 1024));
+	assert.equal(Buffer.concat(chunks).toString('utf8'), `${expected}\n`);
+	assert.equal(formatTextTable(wide, rows), `${expected}\n`);
+});
+
+test('a cell longer than a chunk is written whole', () => {
+	const long = 'é'.repeat(100_000);
+	const text = formatTextTable(
+		[{header: 'A'}, {header: 'B'}],
+		[
+			['x', long],
+			[long, 'y'],
+		],
+	);
+	assert.equal(
+		text,
+		`A${' '.repeat(99_999)}  B\nx${' '.repeat(99_999)}  ${long}\n${long}  y\n`,
+	);
 });
