@@ -18,7 +18,8 @@ import type {Holder} from './listener.js';
 import {loadAddon, takeFdWalk} from './netlink.js';
 
 const SOCKET_PREFIX = 'socket:[';
-const NO_HOLDERS = Object.freeze([]) as unknown as Holder[];
+/** The holders of a socket nobody visible holds: one frozen array for all of them. */
+export const NO_HOLDERS = Object.freeze([]) as unknown as Holder[];
 
 function errorCode(error: unknown): string | undefined {
 	return (error as NodeJS.ErrnoException | undefined)?.code;
@@ -130,6 +131,18 @@ function readSocketLinks(directory: string): Set<number> {
 	return inodes;
 }
 
+/** The pids listed in procRoot (its numeric entries). */
+export function listPids(procRoot = '/proc'): number[] {
+	const pids: number[] = [];
+	for (const name of readdirSync(procRoot)) {
+		const code = name.charCodeAt(0);
+		if (code < 48 || code > 57) continue;
+		const pid = Number(name);
+		if (Number.isInteger(pid)) pids.push(pid);
+	}
+	return pids;
+}
+
 /** Counters that show what a refresh cost; tests assert the cache on these. */
 export type OwnerStats = {
 	/** fd directories listed (one per process walked), since the index was made. */
@@ -208,7 +221,7 @@ export class OwnerIndex {
 		this.stats.refreshes++;
 		const wantedSet =
 			wanted instanceof Set ? wanted : new Set(wanted as readonly number[]);
-		const pids = this.listPids();
+		const pids = listPids(this.procRoot);
 		const alive = new Set(pids);
 		let changed = false;
 		for (const [pid, entry] of this.processes) {
@@ -275,17 +288,6 @@ export class OwnerIndex {
 			this.sharedHolderLists.set(key, holders);
 		}
 		return holders;
-	}
-
-	private listPids(): number[] {
-		const pids: number[] = [];
-		for (const name of readdirSync(this.procRoot)) {
-			const code = name.charCodeAt(0);
-			if (code < 48 || code > 57) continue;
-			const pid = Number(name);
-			if (Number.isInteger(pid)) pids.push(pid);
-		}
-		return pids;
 	}
 
 	/** Walks the fds of new processes (or of all when `all`). Returns whether anything changed. */

@@ -4,7 +4,6 @@
  * process identity). A ListenerReader kept across refreshes does only the
  * work that changed; `readListeners()` is the one-shot form for the CLI.
  */
-import {readdirSync} from 'node:fs';
 import {isRoot, userName} from '../users.js';
 import {interfaceName} from './address.js';
 import {
@@ -26,7 +25,14 @@ import {
 	rowLocalAddress,
 	type FdWalkJoin,
 } from './netlink.js';
-import {OwnerIndex, readHolder, socketInodesOf, type OwnerStats} from './owners.js';
+import {
+	listPids,
+	NO_HOLDERS,
+	OwnerIndex,
+	readHolder,
+	socketInodesOf,
+	type OwnerStats,
+} from './owners.js';
 
 export type ListenerReaderOptions = {
 	procRoot?: string;
@@ -74,8 +80,7 @@ export class ListenerReader {
 		const inodes = new Set<number>();
 		for (const record of records) inodes.add(record.inode);
 		this.owners.refresh(inodes);
-		const root = isRoot();
-		const euid = typeof process.geteuid === 'function' ? process.geteuid() : -1;
+		const viewer = currentViewer();
 		const next = new Map<number, Cached>();
 		const listeners: Listener[] = [];
 		let hiddenCount = 0;
@@ -83,7 +88,7 @@ export class ListenerReader {
 		const users = new Map<number, string>();
 		for (const record of records) {
 			const processes = this.owners.holdersOf(record.inode);
-			const hidden = processes.length === 0 && !root && record.uid !== euid;
+			const hidden = holdersHidden(processes, record.uid, viewer);
 			if (hidden) hiddenCount++;
 			const previous = this.previous.get(record.inode);
 			let listener: Listener;
@@ -113,7 +118,7 @@ export class ListenerReader {
 			listeners.push(listener);
 		}
 		this.previous = next;
-		return {listeners, takenAtMs, isRoot: root, hiddenCount};
+		return {listeners, takenAtMs, isRoot: viewer.root, hiddenCount};
 	}
 
 	private readRecords(): SocketRecord[] {
@@ -138,6 +143,24 @@ export class ListenerReader {
 
 type Cached = {record: SocketRecord; listener: Listener};
 
+/** Who is reading: root sees every process; others see their own uid's. */
+type Viewer = {root: boolean; euid: number};
+
+function currentViewer(): Viewer {
+	return {
+		root: isRoot(),
+		euid: typeof process.geteuid === 'function' ? process.geteuid() : -1,
+	};
+}
+
+/**
+ * Whether a socket's holders are hidden from the viewer rather than absent:
+ * nobody visible holds it, and it is another user's, which sudo would show.
+ */
+function holdersHidden(processes: Holder[], uid: number, viewer: Viewer): boolean {
+	return processes.length === 0 && !viewer.root && uid !== viewer.euid;
+}
+
 function nameOf(users: Map<number, string>, uid: number): string {
 	const name = userName(uid);
 	users.set(uid, name);
@@ -158,8 +181,6 @@ export function readListeners(options: ListenerReaderOptions = {}): ListenerSnap
 	}
 	return new ListenerReader({keepState: false, ...options}).read();
 }
-
-const NO_HOLDERS = Object.freeze([]) as unknown as Holder[];
 
 /**
  * The one-shot read of a cold `portui list`: sockets straight from the
@@ -209,19 +230,18 @@ export function readListenersJoined(procRoot = '/proc'): ListenerSnapshot | unde
 	const join = joinFdWalk(procRoot, wanted);
 	if (!join) return undefined;
 	const holders = new JoinedHolders(join, procRoot, wanted);
-	const root = isRoot();
-	const euid = typeof process.geteuid === 'function' ? process.geteuid() : -1;
+	const viewer = currentViewer();
 	let hiddenCount = 0;
 	for (let position = 0; position < listeners.length; position++) {
 		const listener = listeners[position]!;
 		const processes = holders.of(position);
 		if (processes.length > 0) listener.processes = processes;
-		else if (!root && listener.uid !== euid) {
+		else if (holdersHidden(processes, listener.uid, viewer)) {
 			listener.processesHidden = true;
 			hiddenCount++;
 		}
 	}
-	return {listeners, takenAtMs, isRoot: root, hiddenCount};
+	return {listeners, takenAtMs, isRoot: viewer.root, hiddenCount};
 }
 
 /** Holder lists from a join: one array per set of holders, details read once per process. */
@@ -286,11 +306,8 @@ class JoinedHolders {
 	private walkLateProcesses(inodes: Uint32Array) {
 		const walked = new Set(this.join.pids);
 		let unheld: Map<number, number[]> | undefined;
-		for (const name of readdirSync(this.procRoot)) {
-			const code = name.charCodeAt(0);
-			if (code < 49 || code > 57) continue;
-			const pid = Number(name);
-			if (!Number.isInteger(pid) || walked.has(pid)) continue;
+		for (const pid of listPids(this.procRoot)) {
+			if (walked.has(pid)) continue;
 			unheld ??= this.unheldPositions(inodes);
 			if (unheld.size === 0) return;
 			let held: Iterable<number>;
