@@ -1132,25 +1132,26 @@ static napi_value ExitNow(napi_env env, napi_callback_info info)
 
 static napi_value Init(napi_env env, napi_value exports)
 {
-	napi_value fn;
-	napi_create_function(env, "dump", NAPI_AUTO_LENGTH, Dump, NULL, &fn);
-	napi_set_named_property(env, exports, "dump", fn);
-	napi_create_function(env, "decode", NAPI_AUTO_LENGTH, Decode, NULL, &fn);
-	napi_set_named_property(env, exports, "decode", fn);
-	napi_create_function(env, "socketInodes", NAPI_AUTO_LENGTH, SocketInodes, NULL, &fn);
-	napi_set_named_property(env, exports, "socketInodes", fn);
-	napi_create_function(env, "startFdWalk", NAPI_AUTO_LENGTH, StartFdWalk, NULL, &fn);
-	napi_set_named_property(env, exports, "startFdWalk", fn);
-	napi_create_function(env, "finishFdWalk", NAPI_AUTO_LENGTH, FinishFdWalk, NULL, &fn);
-	napi_set_named_property(env, exports, "finishFdWalk", fn);
-	napi_create_function(env, "joinFdWalk", NAPI_AUTO_LENGTH, JoinFdWalk, NULL, &fn);
-	napi_set_named_property(env, exports, "joinFdWalk", fn);
-	napi_create_function(env, "startDumps", NAPI_AUTO_LENGTH, StartDumps, NULL, &fn);
-	napi_set_named_property(env, exports, "startDumps", fn);
-	napi_create_function(env, "takeDump", NAPI_AUTO_LENGTH, TakeDump, NULL, &fn);
-	napi_set_named_property(env, exports, "takeDump", fn);
-	napi_create_function(env, "exitNow", NAPI_AUTO_LENGTH, ExitNow, NULL, &fn);
-	napi_set_named_property(env, exports, "exitNow", fn);
+	static const struct {
+		const char *name;
+		napi_callback function;
+	} functions[] = {
+		{"dump", Dump},
+		{"decode", Decode},
+		{"socketInodes", SocketInodes},
+		{"startFdWalk", StartFdWalk},
+		{"finishFdWalk", FinishFdWalk},
+		{"joinFdWalk", JoinFdWalk},
+		{"startDumps", StartDumps},
+		{"takeDump", TakeDump},
+		{"exitNow", ExitNow},
+	};
+	for (size_t index = 0; index < sizeof functions / sizeof functions[0]; index++) {
+		napi_value value;
+		napi_create_function(env, functions[index].name, NAPI_AUTO_LENGTH,
+		                     functions[index].function, NULL, &value);
+		napi_set_named_property(env, exports, functions[index].name, value);
+	}
 	return exports;
 }
 
