@@ -18,6 +18,8 @@ import type {Cleanup} from './socket-children.js';
 export type FakeProc = {
 	root: string;
 	addProcess: (pid: number, startTicks: number, links: string[], name?: string) => void;
+	/** Processes caught as they exit: pids 300, 400 and 500 (see the function). */
+	addDyingProcesses: () => void;
 };
 
 export function fakeProc(cleanup: Cleanup): FakeProc {
@@ -45,5 +47,16 @@ export function fakeProc(cleanup: Cleanup): FakeProc {
 		rmSync(dir, {recursive: true, force: true});
 		renameSync(stage, dir);
 	};
-	return {root, addProcess};
+	const addDyingProcesses = () => {
+		// 300: listed in /proc but exited before its stat could be read.
+		mkdirSync(join(root, '300'));
+		// 400: stat readable, fd dir already gone (exited mid-walk).
+		addProcess(400, 7000, []);
+		rmSync(join(root, '400', 'fd'), {recursive: true});
+		// 500: fd is not a directory at all.
+		addProcess(500, 8000, []);
+		rmSync(join(root, '500', 'fd'), {recursive: true});
+		writeFileSync(join(root, '500', 'fd'), 'odd');
+	};
+	return {root, addProcess, addDyingProcesses};
 }

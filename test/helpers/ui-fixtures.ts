@@ -65,10 +65,14 @@ export const keys = {
 
 export const tick = async (ms = 5) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Polls `check` against the latest frame until it holds; fails with the frame after `timeoutMs`. */
+/**
+ * Polls `check` against the latest frame until it holds; fails with `what`
+ * and the frame after `timeoutMs`.
+ */
 export async function waitForFrame(
 	lastFrame: () => string | undefined,
 	check: (frame: string) => boolean,
+	what = 'the frame to match',
 	timeoutMs = 3000,
 ): Promise<string> {
 	const end = Date.now() + timeoutMs;
@@ -76,7 +80,9 @@ export async function waitForFrame(
 		const frame = lastFrame() ?? '';
 		if (check(frame)) return frame;
 		if (Date.now() > end) {
-			throw new Error(`frame did not match within ${timeoutMs} ms:\n${frame}`);
+			throw new Error(
+				`timed out after ${timeoutMs} ms waiting for ${what}; frame:\n${frame}`,
+			);
 		}
 		await tick(5);
 	}

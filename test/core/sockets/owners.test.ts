@@ -1,6 +1,6 @@
 import {test, after} from 'node:test';
 import assert from 'node:assert/strict';
-import {mkdirSync, rmSync, writeFileSync} from 'node:fs';
+import {rmSync} from 'node:fs';
 import {join} from 'node:path';
 import {ProcessGoneError} from '../../../source/core/errors.js';
 import {
@@ -43,7 +43,7 @@ test('socketInodesOf reads a real process and says when it is gone', async () =>
 });
 
 test('odd links, a vanished process, a stat-less pid dir and a non-directory fd are survived', () => {
-	const {root, addProcess} = fakeProc();
+	const {root, addProcess, addDyingProcesses} = fakeProc();
 	addProcess(100, 5000, [
 		'socket:[11]',
 		'pipe:[12]',
@@ -52,15 +52,7 @@ test('odd links, a vanished process, a stat-less pid dir and a non-directory fd 
 		'socket:[13]',
 	]);
 	addProcess(200, 6000, ['socket:[11]']);
-	// 300: listed in /proc but exited before its stat could be read.
-	mkdirSync(join(root, '300'));
-	// 400: stat readable, fd dir already gone (exited mid-walk).
-	addProcess(400, 7000, []);
-	rmSync(join(root, '400', 'fd'), {recursive: true});
-	// 500: fd is not a directory at all.
-	addProcess(500, 8000, []);
-	rmSync(join(root, '500', 'fd'), {recursive: true});
-	writeFileSync(join(root, '500', 'fd'), 'odd');
+	addDyingProcesses();
 	const index = new OwnerIndex({procRoot: root});
 	index.refresh(new Set([11, 13, 99]));
 	assert.deepEqual(
@@ -194,15 +186,10 @@ test('a background fd walk gives the answers of the walk it replaces, odd proces
 		t.skip('addon not built');
 		return;
 	}
-	const {root, addProcess} = fakeProc();
+	const {root, addProcess, addDyingProcesses} = fakeProc();
 	addProcess(100, 5000, ['socket:[11]', 'pipe:[12]', 'socket:[x]', 'socket:[13]']);
 	addProcess(200, 6000, ['socket:[11]']);
-	mkdirSync(join(root, '300'));
-	addProcess(400, 7000, []);
-	rmSync(join(root, '400', 'fd'), {recursive: true});
-	addProcess(500, 8000, []);
-	rmSync(join(root, '500', 'fd'), {recursive: true});
-	writeFileSync(join(root, '500', 'fd'), 'odd');
+	addDyingProcesses();
 	const wanted = [11, 13, 99];
 	const plain = new OwnerIndex({procRoot: root});
 	plain.refresh(new Set(wanted));

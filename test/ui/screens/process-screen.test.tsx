@@ -1,6 +1,7 @@
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import {render} from 'ink-testing-library';
+import {waitForFrame} from '../../helpers/ui-fixtures.js';
 import {readListeners} from '../../../source/core/sockets/reader.js';
 import type {Listener} from '../../../source/core/sockets/listener.js';
 import type {ContainerCli} from '../../../source/core/processes/containers.js';
@@ -36,22 +37,12 @@ const ESC = '\u001B';
 const DOWN = '\u001B[B';
 const tick = async (ms = 20) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Waits (bounded) until the frame satisfies the predicate; fails with the last frame. */
-async function waitForFrame(
+/** Screens that read real processes or scan: waits of up to 15,000 ms. */
+const waitForScreen = async (
 	lastFrame: () => string | undefined,
-	predicate: (frame: string) => boolean,
+	check: (frame: string) => boolean,
 	what: string,
-	timeoutMs = 15_000,
-): Promise<string> {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		const frame = lastFrame() ?? '';
-		if (predicate(frame)) return frame;
-		if (Date.now() > deadline)
-			assert.fail(`timed out waiting for ${what}; frame:\n${frame}`);
-		await tick(50);
-	}
-}
+) => waitForFrame(lastFrame, check, what, 15_000);
 
 function listenerOn(port: number): Listener {
 	const found = readListeners().listeners.find(
@@ -85,7 +76,7 @@ test('renders a real process: identity, sockets, ancestry; o, x and Esc', async 
 		/>,
 	);
 	t.after(() => screen.unmount());
-	const frame = await waitForFrame(
+	const frame = await waitForScreen(
 		screen.lastFrame,
 		(text) => text.includes('Sockets'),
 		'sockets',
@@ -117,14 +108,14 @@ test('renders a real process: identity, sockets, ancestry; o, x and Esc', async 
 	screen.stdin.write(DOWN);
 	await tick();
 	screen.stdin.write('o');
-	const files = await waitForFrame(
+	const files = await waitForScreen(
 		screen.lastFrame,
 		(text) => /Open files: \d+/.test(text),
 		'open files',
 	);
 	assert.match(files, /socket:\[\d+\]/);
 	screen.stdin.write('o');
-	await waitForFrame(
+	await waitForScreen(
 		screen.lastFrame,
 		(text) => text.includes('Sockets'),
 		'sockets again',
@@ -153,9 +144,9 @@ test('a process killed while its screen is open: the screen says it ended', asyn
 		/>,
 	);
 	t.after(() => screen.unmount());
-	await waitForFrame(screen.lastFrame, (text) => text.includes('Sockets'), 'sockets');
+	await waitForScreen(screen.lastFrame, (text) => text.includes('Sockets'), 'sockets');
 	await holder.stop();
-	const frame = await waitForFrame(
+	const frame = await waitForScreen(
 		screen.lastFrame,
 		(text) => text.includes(`process ${holder.pid} has exited`),
 		'the exit notice',

@@ -13,6 +13,7 @@ import {
 import os from 'node:os';
 import path from 'node:path';
 import {render} from 'ink-testing-library';
+import {waitForFrame} from '../../helpers/ui-fixtures.js';
 import {systemSources} from '../../../source/core/conflicts/identify-sources.js';
 import {configDeclarations} from '../../../source/core/conflicts/identify-sources.js';
 import {
@@ -51,19 +52,12 @@ const noUnits: UnitLog = {
 	enabled: async () => undefined,
 };
 
-async function waitFor(
+/** Bounded: a flow that never gets there fails with the last frame, not a hang. */
+const waitFor = async (
 	frame: () => string | undefined,
 	predicate: (text: string) => boolean,
 	what: string,
-): Promise<string> {
-	// Bounded: a flow that never gets there fails with the last frame, not a hang.
-	for (let attempt = 0; attempt < 750; attempt++) {
-		const text = frame() ?? '';
-		if (predicate(text)) return text;
-		await new Promise((resolve) => setTimeout(resolve, 20));
-	}
-	assert.fail(`timed out waiting for ${what}; last frame:\n${frame()}`);
-}
+) => waitForFrame(frame, predicate, what, 15_000);
 
 /**
  * Sends a key once the frame has settled: a list re-subscribes its input

@@ -3,6 +3,7 @@ import {spawn, type ChildProcess} from 'node:child_process';
 import net from 'node:net';
 import {test} from 'node:test';
 import {render} from 'ink-testing-library';
+import {waitForFrame} from '../../helpers/ui-fixtures.js';
 import {ScanScreen} from '../../../source/ui/screens/scan-screen.js';
 
 const ESC = '\u001B';
@@ -10,21 +11,12 @@ const ENTER = '\r';
 const TAB = '\t';
 const tick = async (ms = 30) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function waitForFrame(
+/** Screens that read real processes or scan: waits of up to 20,000 ms. */
+const waitForScreen = async (
 	lastFrame: () => string | undefined,
-	predicate: (frame: string) => boolean,
+	check: (frame: string) => boolean,
 	what: string,
-	timeoutMs = 20_000,
-): Promise<string> {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		const frame = lastFrame() ?? '';
-		if (predicate(frame)) return frame;
-		if (Date.now() > deadline)
-			assert.fail(`timed out waiting for ${what}; frame:\n${frame}`);
-		await tick(50);
-	}
-}
+) => waitForFrame(lastFrame, check, what, 20_000);
 
 async function typeText(
 	stdin: {write: (data: string) => void},
@@ -46,7 +38,7 @@ test('the form shows validation errors inline and Esc goes back', async () => {
 		await tick();
 		assert.match(lastFrame() ?? '', /enter a target/);
 		await typeText(stdin, '10.0.0.300');
-		await waitForFrame(
+		await waitForScreen(
 			lastFrame,
 			(frame) => frame.includes('bad target "10.0.0.300": octet out of range'),
 			'the octet error',
@@ -86,7 +78,7 @@ test('a scan of our own listener streams progress and the open port; Enter opens
 		await tick();
 		await typeText(stdin, String(port));
 		stdin.write(ENTER);
-		const frame = await waitForFrame(
+		const frame = await waitForScreen(
 			lastFrame,
 			(text) => text.includes('Done in'),
 			'the scan to finish',
@@ -139,13 +131,13 @@ test('Esc while scanning cancels and keeps the screen browsable', async () => {
 		await tick();
 		await typeText(stdin, String(port));
 		stdin.write(ENTER);
-		await waitForFrame(
+		await waitForScreen(
 			lastFrame,
 			(frame) => frame.includes('Scanning'),
 			'the scan to start',
 		);
 		stdin.write(ESC);
-		const frame = await waitForFrame(
+		const frame = await waitForScreen(
 			lastFrame,
 			(text) => text.includes('Cancelled in'),
 			'the cancelled state',
