@@ -15,6 +15,13 @@ import {
 	waitGone,
 	type Fixture,
 } from '../helpers/terminate-fixtures.js';
+import {
+	namespacesUnavailable,
+	startPidNamespace,
+	straceUnavailable,
+	traceSignals,
+} from '../helpers/pid-namespace.js';
+import {Terminal, hasTmux} from '../helpers/tmux.js';
 
 const cli = join(import.meta.dirname, '..', '..', 'dist', 'cli.js');
 let state: string;
@@ -240,3 +247,166 @@ test('without root, a port held by another user is "needs root", exit 1, nothing
 	);
 	assert.equal(alive(server.pids[0]!), true);
 });
+
+const namespaceSkip = namespacesUnavailable || straceUnavailable;
+
+/** `portui ARGS` under strace, stdin closed: what it printed and every signal it sent. */
+async function tracedPortui(args: string[]) {
+	return traceSignals(process.execPath, [cli, ...args], {
+		env: {...process.env, XDG_STATE_HOME: state, CI: 'true'},
+	});
+}
+
+test(
+	'kill --yes on a PID namespace init: refused without --confirm-pid, says what stops with it, sends no signal',
+	{skip: namespaceSkip},
+	async (t) => {
+		const ns = await startPidNamespace('init-ignores-term');
+		t.after(() => ns.stop());
+		const port = String(ns.ports.init);
+		const run = await tracedPortui(['kill', port, '--yes', '--force', '--timeout', '1']);
+		assert.equal(run.code, 1, run.stdout + run.stderr);
+		assert.match(
+			run.stdout,
+			new RegExp(
+				`needs confirmation: ${ns.init} is the init of a PID namespace: 3 processes stop with it`,
+			),
+		);
+		assert.match(
+			run.stdout,
+			new RegExp(`has no SIGTERM handler, so the kernel drops SIGTERM sent to it`),
+		);
+		assert.match(run.stdout, new RegExp(`confirm with --confirm-pid ${ns.init}`));
+		assert.match(run.stdout, /nothing was signalled/);
+		assert.deepEqual(run.signals, [], 'portui sent no signal at all');
+		assert.deepEqual(ns.alive(), ns.members);
+		assert.deepEqual(ns.caught(), []);
+
+		const json = await tracedPortui(['kill', port, '--yes', '--json']);
+		assert.equal(json.code, 1);
+		const report = JSON.parse(json.stdout) as {
+			targets: Array<{
+				allowed: boolean;
+				confirmPids: number[];
+				namespaceInit: {pid: number; processes: number; catchesTerm: boolean} | null;
+			}>;
+		};
+		assert.equal(report.targets[0]!.allowed, false);
+		assert.deepEqual(report.targets[0]!.confirmPids, [ns.init]);
+		assert.deepEqual(report.targets[0]!.namespaceInit, {
+			pid: ns.init,
+			processes: 3,
+			countIncomplete: false,
+			catchesTerm: false,
+		});
+		assert.deepEqual(json.signals, []);
+		assert.deepEqual(ns.alive(), ns.members);
+	},
+);
+
+test(
+	'kill --yes --confirm-pid INIT: one SIGTERM to the init that catches it, and the namespace ends',
+	{skip: namespaceSkip},
+	async (t) => {
+		const ns = await startPidNamespace('init-catches-term');
+		t.after(() => ns.stop());
+		const run = await tracedPortui([
+			'kill',
+			String(ns.ports.init),
+			'--yes',
+			'--confirm-pid',
+			String(ns.init),
+		]);
+		assert.equal(run.code, 0, run.stdout + run.stderr);
+		assert.match(
+			run.stderr,
+			new RegExp(
+				`WARNING: acting on ${ns.init}: ${ns.init} is the init of a PID namespace: 3 processes stop with it`,
+			),
+		);
+		assert.deepEqual(run.signals, [[ns.init, 'SIGTERM']]);
+		assert.deepEqual(ns.caught(), ['init 1 SIGTERM']);
+		assert.deepEqual(await ns.waitGone(), []);
+	},
+);
+
+test(
+	'inside a PID namespace, pid 2 and its child are stopped like any process (not kernel threads)',
+	{skip: namespaceSkip},
+	async (t) => {
+		const ns = await startPidNamespace('pid2-listens');
+		t.after(() => ns.stop());
+		const inside = async (port: number) =>
+			traceSignals(process.execPath, [cli, 'kill', String(port), '--yes'], {
+				spawnVia: (argv) =>
+					ns.enter(argv[0]!, argv.slice(1), {
+						env: {...process.env, XDG_STATE_HOME: state, CI: 'true'},
+					}),
+			});
+		const second = await inside(ns.ports.pid2!);
+		assert.equal(second.code, 0, second.stdout + second.stderr);
+		assert.doesNotMatch(second.stdout, /kernel thread/);
+		// strace inside the namespace sees its pids.
+		assert.deepEqual(second.signals, [[2, 'SIGTERM']]);
+		const third = await inside(ns.ports.pid3!);
+		assert.equal(third.code, 0, third.stdout + third.stderr);
+		assert.deepEqual(third.signals, [[3, 'SIGTERM']]);
+		assert.deepEqual(ns.alive(), [ns.init], 'the init is untouched');
+		assert.deepEqual(ns.caught(), [], 'the init caught nothing');
+	},
+);
+
+test(
+	'on a terminal, a namespace init is stopped only once its pid is typed',
+	{skip: namespacesUnavailable || (hasTmux ? false : 'needs tmux'), timeout: 60_000},
+	async (t) => {
+		const ns = await startPidNamespace('init-catches-term');
+		t.after(() => ns.stop());
+		const terminal = new Terminal(120, 30);
+		terminal.start();
+		t.after(() => terminal.stop());
+		const command = `XDG_STATE_HOME=${state} ${process.execPath} ${cli} kill ${ns.ports.init}`;
+		const prompt = `Type the pid ${ns.init} to confirm`;
+		await terminal.waitFor((screen) => /^\$/m.test(screen), 'the shell');
+		terminal.type(command);
+		terminal.key('Enter');
+		let screen = await terminal.waitFor(
+			(text) => text.includes(prompt),
+			'the pid prompt',
+		);
+		assert.match(
+			screen,
+			new RegExp(
+				`WARNING: ${ns.init} is the init of a PID namespace: 3 processes stop with it`,
+			),
+		);
+		// A wrong pid leaves it alone.
+		terminal.type(String(ns.hostPid.get(2)));
+		terminal.key('Enter');
+		screen = await terminal.waitFor(
+			(text) => text.includes('nothing was signalled'),
+			'the refusal',
+		);
+		assert.deepEqual(ns.alive(), ns.members);
+		assert.deepEqual(ns.caught(), []);
+		terminal.tmux('clear-history', '-t', 'main');
+		terminal.key('C-l');
+		terminal.type(command);
+		terminal.key('Enter');
+		await terminal.waitFor((text) => text.includes(prompt), 'the pid prompt again');
+		terminal.type(String(ns.init));
+		terminal.key('Enter');
+		await terminal.waitFor(
+			(text) => /Stop it\? \[y\/N\]/.test(text),
+			'the last question',
+		);
+		terminal.type('y');
+		terminal.key('Enter');
+		await terminal.waitFor(
+			(text) => text.includes(`port ${ns.ports.init} is free`),
+			'the port freed',
+		);
+		assert.deepEqual(ns.caught(), ['init 1 SIGTERM']);
+		assert.deepEqual(await ns.waitGone(), []);
+	},
+);

@@ -33,6 +33,7 @@ import {
 	waitGone,
 	type Fixture,
 } from '../../helpers/terminate-fixtures.js';
+import {namespacesUnavailable, startPidNamespace} from '../../helpers/pid-namespace.js';
 
 // Stands in for portui: the fixtures are children of the test process, so the
 // test process itself must not be "portui" (it would own them, and be refused).
@@ -606,3 +607,106 @@ test('stopping one of two parties on a UDP port leaves the other: not free, the 
 	);
 	assert.equal(alive(winner.pids[0]!), true);
 });
+
+test(
+	'a PID namespace init needs its pid typed and says what stops with it; refused, nothing in it is signalled',
+	{skip: namespacesUnavailable},
+	async (t) => {
+		const ns = await startPidNamespace('init-ignores-term');
+		t.after(() => ns.stop());
+		const plan = await planTermination(ns.ports.init!, {system: system()});
+		signalled.length = 0;
+		// Forced, and with another pid of the namespace typed: still not the init's.
+		const result = done(
+			await collect(
+				executeTermination(plan, {
+					timeoutMs: 500,
+					verifyTimeoutMs: 0,
+					force: true,
+					confirmedPids: [ns.hostPid.get(2)!],
+					system: system(),
+				}),
+			),
+		);
+		assert.deepEqual(signalled, [], 'nothing was signalled');
+		assert.deepEqual(ns.alive(), ns.members, 'every process of the namespace still runs');
+		assert.deepEqual(ns.caught(), [], 'none of them caught a signal');
+		assert.equal(result.free, false);
+		assert.equal(result.actions[0]!.outcome, 'refused');
+		assert.match(
+			result.actions[0]!.message,
+			/init of a PID namespace: 3 processes stop with it/,
+		);
+
+		assert.equal(plan.targets.length, 1);
+		const [target] = plan.targets;
+		assert.equal(target!.kind, 'process');
+		assert.deepEqual(target!.refusal, {
+			reason: `${ns.init} is the init of a PID namespace: 3 processes stop with it`,
+			confirmable: true,
+			confirmPids: [ns.init],
+		});
+		assert.deepEqual(target!.namespaceInit, {
+			pid: ns.init,
+			processes: 3,
+			countIncomplete: false,
+			catchesTerm: false,
+		});
+		assert.deepEqual(target!.notes, [
+			`${ns.init} has no SIGTERM handler, so the kernel drops SIGTERM sent to it: only SIGKILL stops it, and then all 3 processes at once`,
+		]);
+	},
+);
+
+test(
+	'confirmed, a namespace init that catches SIGTERM gets it, and its namespace ends',
+	{skip: namespacesUnavailable},
+	async (t) => {
+		const ns = await startPidNamespace('init-catches-term');
+		t.after(() => ns.stop());
+		const plan = await planTermination(ns.ports.init!, {system: system()});
+		assert.equal(plan.targets[0]!.refusal?.confirmable, true);
+		assert.deepEqual(plan.targets[0]!.notes ?? [], []);
+		signalled.length = 0;
+		const result = done(
+			await collect(
+				executeTermination(plan, {confirmedPids: [ns.init], system: system()}),
+			),
+		);
+		assert.deepEqual(signalled, [[ns.init, 'SIGTERM']]);
+		assert.equal(result.free, true);
+		assert.deepEqual(await ns.waitGone(), []);
+		assert.deepEqual(ns.caught(), ['init 1 SIGTERM'], 'only the init was signalled');
+	},
+);
+
+test(
+	'confirmed and forced, an init without a SIGTERM handler outlives SIGTERM; SIGKILL ends the namespace',
+	{skip: namespacesUnavailable},
+	async (t) => {
+		const ns = await startPidNamespace('init-ignores-term');
+		t.after(() => ns.stop());
+		signalled.length = 0;
+		const events: TerminateEvent[] = [];
+		const {plan, result} = await terminatePort(ns.ports.init!, {
+			timeoutMs: 1000,
+			force: true,
+			confirmedPids: [ns.init],
+			system: system(),
+			onEvent: (event) => events.push(event),
+		});
+		assert.deepEqual(signalled, [
+			[ns.init, 'SIGTERM'],
+			[ns.init, 'SIGKILL'],
+		]);
+		assert.deepEqual(
+			events.find((event) => event.type === 'survivors'),
+			{type: 'survivors', pids: [ns.init], willKill: true},
+			'the kernel dropped SIGTERM: the init was still there after the countdown',
+		);
+		assert.equal(result.free, true);
+		assert.deepEqual(await ns.waitGone(), []);
+		assert.deepEqual(ns.caught(), [], 'SIGKILL is never caught; nothing else was sent');
+		assert.match(plan.targets[0]!.notes![0]!, /the kernel drops SIGTERM sent to it/);
+	},
+);

@@ -29,6 +29,7 @@ import {
 	startOrphanListener,
 	unusedLowPort,
 } from '../../helpers/listener-child.js';
+import {namespacesUnavailable, startPidNamespace} from '../../helpers/pid-namespace.js';
 
 const ENTER = '\r';
 const ESC = '\u001B';
@@ -321,8 +322,16 @@ setInterval(() => {}, 1 << 30);
 `;
 
 /** Walks identify → prioritise (nobody) → terminate → preview → confirm. */
-async function toConfirm(ui: ReturnType<typeof render>, pid: number): Promise<string> {
-	await waitFor(ui.lastFrame, (text) => text.includes(`node (pid ${pid})`), 'identify');
+async function toConfirm(
+	ui: ReturnType<typeof render>,
+	pid: number,
+	name = 'node',
+): Promise<string> {
+	await waitFor(
+		ui.lastFrame,
+		(text) => text.includes(`${name} (pid ${pid})`),
+		'identify',
+	);
 	await press(ui, ENTER);
 	await waitFor(ui.lastFrame, (text) => text.includes('nobody: just free'), 'prioritise');
 	await press(ui, DOWN);
@@ -422,6 +431,47 @@ test('an ancestor of this session: the pid must be typed before anything is sign
 	assert.match(frame, new RegExp(`✔ ${child.port} is free`));
 	assert.equal(child.alive(), false);
 });
+
+test(
+	'a PID namespace init: the screen says what stops with it, and its pid must be typed',
+	{skip: namespacesUnavailable},
+	async (t) => {
+		const dir = stateDir(t);
+		const ns = await startPidNamespace('init-catches-term');
+		t.after(() => ns.stop());
+		const deps: ResolveDeps = {
+			sources: systemSources({
+				units: noUnits,
+				declarations: configDeclarations({root: dir}),
+			}),
+			actions: createConflictActions({root: dir, auditLog: false}),
+		};
+		const port = ns.ports.init!;
+		const ui = render(<ResolveScreen port={port} deps={deps} onBack={() => {}} />);
+		t.after(() => ui.unmount());
+		let frame = await toConfirm(ui, ns.init, 'perl');
+		assert.match(frame, /init of a PID namespace: 3 processes stop with it/);
+		assert.match(frame, /Type its pid to confirm/);
+		await press(ui, String(ns.hostPid.get(2)));
+		await press(ui, ENTER);
+		await waitFor(ui.lastFrame, (text) => text.includes('Type its pid'), 'still confirm');
+		assert.deepEqual(ns.alive(), ns.members, 'a wrong pid signals nothing');
+		assert.deepEqual(ns.caught(), []);
+		for (let erase = String(ns.hostPid.get(2)).length; erase > 0; erase--)
+			await press(ui, '\u007F');
+		await press(ui, String(ns.init));
+		await waitFor(
+			ui.lastFrame,
+			(text) => text.includes(`confirm: ${ns.init}`),
+			'pid typed',
+		);
+		await press(ui, ENTER);
+		frame = await waitFor(ui.lastFrame, (text) => text.includes('What changed'), 'done');
+		assert.match(frame, new RegExp(`✔ ${port} is free`));
+		assert.deepEqual(ns.caught(), ['init 1 SIGTERM']);
+		assert.deepEqual(await ns.waitGone(), []);
+	},
+);
 
 test('i adds what the user needs the port for as a contender, and it is ranked', async (t) => {
 	const dir = stateDir(t);
