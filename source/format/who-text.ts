@@ -3,7 +3,7 @@
  * block of aligned facts per process holding them. Long values (command
  * lines) wrap under their label instead of being cut: they are the point.
  */
-import {CLOCK_TICKS_PER_SECOND} from '../core/processes/identity.js';
+import {CLOCK_TICKS_PER_SECOND} from '../core/procfs.js';
 import type {ProcessReport} from '../core/processes/inspect.js';
 import type {WhoResult} from '../core/processes/who.js';
 import {serviceName} from '../core/sockets/services.js';

@@ -18,7 +18,8 @@
 import {constants} from 'node:os';
 import {setTimeout as delay} from 'node:timers/promises';
 import {PermissionError, PortuiError, ProcessGoneError} from '../errors.js';
-import {isKernelThread, type ProcessStat} from '../processes/identity.js';
+import {isKernelThread} from '../processes/identity.js';
+import type {ProcessStat} from '../procfs.js';
 import type {Listener, ListenerSnapshot, Protocol} from '../sockets/listener.js';
 
 /** The container runtimes portui can stop a container through. */

@@ -10,12 +10,11 @@ import {ProcessGoneError} from '../errors.js';
 import {userName} from '../users.js';
 import {
 	CLOCK_TICKS_PER_SECOND,
-	isKernelThread,
-	readProcessStat,
+	parseStatus,
 	startedAtMs,
-	type ProcessIdentity,
 	type ProcessStat,
-} from './identity.js';
+} from '../procfs.js';
+import {isKernelThread, readProcessStat, type ProcessIdentity} from './identity.js';
 
 /** How many open files `readProcessDetails` names by default (the count is always complete). */
 export const DEFAULT_OPEN_FILES_SHOWN = 20;
@@ -114,18 +113,6 @@ export function parseCmdline(text: string): string[] {
 	if (parts.at(-1) === '') parts.pop();
 	// Processes that rewrite their title (nginx, postgres) leave one argument with spaces.
 	return parts;
-}
-
-/** Effective uid from /proc/PID/status text (the second number on the `Uid:` line). */
-export function parseStatusUid(text: string): number | undefined {
-	const match = /^Uid:\s+(\d+)\s+(\d+)/m.exec(text);
-	return match ? Number(match[2]) : undefined;
-}
-
-/** VmRSS from /proc/PID/status text, in bytes; undefined for kernel threads and zombies. */
-export function parseStatusRss(text: string): number | undefined {
-	const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(text);
-	return match ? Number(match[1]) * 1024 : undefined;
 }
 
 /**
@@ -228,8 +215,9 @@ export function readProcessDetails(
 	}
 	const base = `${procRoot}/${pid}`;
 	const kernelThread = isKernelThread(stat);
-	const status = readOrNull(`${base}/status`);
-	const uid = status === null ? undefined : parseStatusUid(status);
+	const statusText = readOrNull(`${base}/status`);
+	const status = statusText === null ? null : parseStatus(statusText);
+	const uid = status?.uid;
 	const cmdline = readOrNull(`${base}/cmdline`);
 	const argv = cmdline === null ? null : parseCmdline(cmdline);
 	const exeLink = kernelThread ? null : readlinkOrNull(`${base}/exe`);
@@ -268,7 +256,7 @@ export function readProcessDetails(
 		state: stat.state,
 		stateName: stateName(stat.state),
 		threads: stat.threads,
-		rssBytes: status === null ? null : (parseStatusRss(status) ?? 0),
+		rssBytes: status === null ? null : (status.rssBytes ?? 0),
 		cpuTicks: stat.userTicks + stat.systemTicks,
 		session: stat.session,
 		processGroup: stat.processGroup,

@@ -12,7 +12,7 @@
  */
 import {readdirSync, readFileSync, readlinkSync} from 'node:fs';
 import {PermissionError, ProcessGoneError} from '../errors.js';
-import {parseStat, startedAtMs} from '../processes/identity.js';
+import {parseStat, startedAtMs, statusUid} from '../procfs.js';
 import {userName} from '../users.js';
 import type {Holder} from './listener.js';
 import {loadAddon, takeFdWalk} from './netlink.js';
@@ -483,10 +483,8 @@ export function readHolder(
 		const command = readFileSync(`${base}/cmdline`, 'utf8')
 			.replace(/\0+$/, '')
 			.replaceAll('\0', ' ');
-		const status = readFileSync(`${base}/status`, 'utf8');
-		const uidMatch = /^Uid:\s+(\d+)\s+(\d+)/m.exec(status);
 		// Effective uid, as ps's USER column shows.
-		const uid = uidMatch ? Number(uidMatch[2]) : -1;
+		const uid = statusUid(readFileSync(`${base}/status`, 'utf8')) ?? -1;
 		return {
 			pid,
 			name: stat.name,

@@ -5,11 +5,10 @@ import {once} from 'node:events';
 import {
 	isKernelThread,
 	isSameProcess,
-	parseStat,
 	readIdentity,
 	readProcessStat,
-	startedAtMs,
 } from '../../../source/core/processes/identity.js';
+import {parseStat, startedAtMs} from '../../../source/core/procfs.js';
 import {ProcessGoneError} from '../../../source/core/errors.js';
 
 test('parseStat counts fields from the last parenthesis, so odd names survive', () => {
