@@ -11,6 +11,7 @@ import {fileURLToPath} from 'node:url';
 import {execa} from 'execa';
 import {readListeners} from '../../source/core/sockets/reader.js';
 import {freeLoopbackPort, startHolder, startTarget} from '../helpers/holder.js';
+import {namespacesUnavailable, startPidNamespace} from '../helpers/pid-namespace.js';
 
 const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 
@@ -196,3 +197,24 @@ test('without root: holders of root sockets are hidden, not a crash', async (t) 
 	assert.equal(text.exitCode, 0, text.stderr);
 	assert.match(text.stdout, /\(hidden: run with sudo\)/);
 });
+
+test(
+	'who PORT names a PID namespace init: what stops with it, in the text and the JSON',
+	{skip: namespacesUnavailable},
+	async (t) => {
+		const ns = await startPidNamespace('init-catches-term');
+		t.after(() => ns.stop());
+		const text = await who(String(ns.ports.init));
+		assert.equal(text.exitCode, 0, text.stderr);
+		assert.match(
+			text.stdout,
+			/^ {2}! init of a PID namespace: 3 processes stop with it$/m,
+		);
+		const json = await who(String(ns.ports.init), '--json');
+		const report = JSON.parse(json.stdout) as {
+			processes: Array<{pid: number; warnings: string[]}>;
+		};
+		assert.equal(report.processes[0]!.pid, ns.init);
+		assert.ok(report.processes[0]!.warnings.includes('namespace-init'));
+	},
+);

@@ -14,6 +14,7 @@ import {
 	type ContainerCli,
 } from '../processes/containers.js';
 import {readProcessStat} from '../processes/identity.js';
+import {readNamespaceInit} from '../processes/pid-namespace.js';
 import {sessionAncestors} from '../processes/session.js';
 import {systemctlManager, type ServiceManager} from '../processes/systemd.js';
 import {readSocketRecords} from '../sockets/kernel.js';
@@ -111,6 +112,7 @@ export function defaultTerminateSystem(): TerminateSystem {
 			})),
 		socketInodesOf: (pid) => socketInodesOf(pid),
 		readProcessStat: (pid) => readProcessStat(pid),
+		readNamespaceInit: (pid) => readNamespaceInit(pid),
 		readCgroup: (pid) => readCgroup(pid),
 		units: unitStopperFrom(systemctlManager),
 		containers: containerStopper,

@@ -8,8 +8,9 @@
  * through its runtime, never the daemon) or a plain process (SIGTERM, a
  * countdown, then SIGKILL only when forced or confirmed). Some holders are never
  * touched (PID 1, kernel threads, portui and its children); the ancestors of
- * this session (the shell or sshd it runs through) only after the user typed
- * their pid.
+ * this session (the shell or sshd it runs through) and the init of a PID
+ * namespace (a container's PID 1, whose whole namespace stops with it) only
+ * after the user typed their pid.
  *
  * Execution re-checks, right before every signal, that the pid is still the
  * process that was planned (start time) and still holds the socket, because
@@ -19,6 +20,12 @@ import {constants} from 'node:os';
 import {setTimeout as delay} from 'node:timers/promises';
 import {PermissionError, PortuiError, ProcessGoneError} from '../errors.js';
 import {isKernelThread} from '../processes/identity.js';
+import {
+	describeNamespaceInit,
+	namespaceOwner,
+	processCount,
+	type NamespaceInit,
+} from '../processes/pid-namespace.js';
 import type {ProcessStat} from '../procfs.js';
 import type {Listener, ListenerSnapshot, Protocol} from '../sockets/listener.js';
 
@@ -29,6 +36,8 @@ export type ContainerRuntime = 'docker' | 'podman';
 export type CgroupFacts = {
 	unit?: string;
 	userSession?: string;
+	/** The scope it runs in: a systemd-nspawn machine's is `machine-NAME.scope`. */
+	scope?: string;
 	container?: {runtime: string; id: string};
 };
 
@@ -74,6 +83,8 @@ export type TerminateSystem = {
 	socketInodesOf(pid: number): Set<number>;
 	/** /proc/PID/stat; throws ProcessGoneError when the process is gone. */
 	readProcessStat(pid: number): ProcessStat;
+	/** Set when the process is the init of a PID namespace below this one's (a container's PID 1). */
+	readNamespaceInit(pid: number): NamespaceInit | undefined;
 	readCgroup(pid: number): CgroupFacts;
 	units: UnitStopper;
 	containers: ContainerStopper;
@@ -104,10 +115,11 @@ export type Refusal = {
 	reason: string;
 	/**
 	 * True when the user may override by typing the pid(s) in `confirmPids`
-	 * (ancestors of this session); false for holders portui never touches.
+	 * (ancestors of this session, the init of a PID namespace); false for
+	 * holders portui never touches.
 	 */
 	confirmable: boolean;
-	/** The pids the user must type to override (ancestors in this target). */
+	/** The pids the user must type to override. */
 	confirmPids: number[];
 };
 
@@ -120,6 +132,10 @@ export type TerminateTarget = {
 	container?: {runtime: ContainerRuntime; id: string};
 	/** Set when portui will not act on this target (unless confirmable and confirmed). */
 	refusal?: Refusal;
+	/** Set when a holder is the init of a PID namespace: its whole namespace stops with it. */
+	namespaceInit?: NamespaceInit;
+	/** What the operator should know before it is done (what a signal will and will not do). */
+	notes?: string[];
 	/** One line saying what will be done: "systemctl stop nginx.service (pids 812, 813)". */
 	description: string;
 };
@@ -275,6 +291,45 @@ function safeCgroup(system: TerminateSystem, pid: number): CgroupFacts {
 	}
 }
 
+function safeNamespaceInit(
+	system: TerminateSystem,
+	pid: number,
+): NamespaceInit | undefined {
+	try {
+		return system.readNamespaceInit(pid);
+	} catch {
+		return undefined;
+	}
+}
+
+/**
+ * What a namespace init's target should say beside its description. Through
+ * a service manager or a container runtime that is what stops with it; for a
+ * signal, what the kernel does with that signal to an init, which is what the
+ * countdown after it means.
+ */
+function namespaceNotes(
+	kind: TerminateTarget['kind'],
+	init: NamespaceInit,
+	owner: string | undefined,
+	signal: NodeJS.Signals,
+): string[] {
+	if (kind !== 'process')
+		return [`${init.pid} is the ${describeNamespaceInit(init, owner)}`];
+	if (signal === 'SIGKILL') return [];
+	const all = init.processes > 1 ? `, and then all ${processCount(init)} at once` : '';
+	if (signal === 'SIGTERM') {
+		return init.catchesTerm
+			? []
+			: [
+					`${init.pid} has no SIGTERM handler, so the kernel drops SIGTERM sent to it: only SIGKILL stops it${all}`,
+				];
+	}
+	return [
+		`${init.pid} gets only the signals it has a handler for (the kernel drops the others to a namespace's init): ${signal} may do nothing`,
+	];
+}
+
 /**
  * Plans freeing `port`: every holder of every socket on it, classified and
  * checked against the refusal rules. Reads the system; changes nothing.
@@ -350,6 +405,7 @@ export async function planTermination(
 		if (existing) existing.holders.push(holder);
 		else drafts.set(id, {id, ...make(), holders: [holder]});
 	};
+	const inits = new Map<number, {init: NamespaceInit; owner?: string}>();
 	const hard = (reason: string): Refusal => ({
 		reason,
 		confirmable: false,
@@ -416,6 +472,8 @@ export async function planTermination(
 			continue;
 		}
 		const cgroup = safeCgroup(system, pid);
+		const init = safeNamespaceInit(system, pid);
+		if (init) inits.set(pid, {init, owner: namespaceOwner(cgroup)});
 		// A container first: its processes can sit under a runtime's service unit too.
 		const container = cgroup.container;
 		if (container && container.id !== ownCgroup.container?.id) {
@@ -462,15 +520,37 @@ export async function planTermination(
 
 	const targets: TerminateTarget[] = [];
 	for (const draft of drafts.values()) {
+		if (draft.refusal) {
+			targets.push({...draft, description: describe(draft, signal)});
+			continue;
+		}
+		const reasons: string[] = [];
+		const confirmPids: number[] = [];
 		const ancestorPids = draft.holders
 			.map((holder) => holder.pid)
 			.filter((pid) => ancestors.has(pid));
-		if (!draft.refusal && ancestorPids.length > 0) {
-			draft.refusal = {
-				reason: `${ancestorPids.join(', ')} serves this terminal session (an ancestor of portui): acting on it will drop the session`,
-				confirmable: true,
-				confirmPids: ancestorPids,
-			};
+		if (ancestorPids.length > 0) {
+			reasons.push(
+				`${ancestorPids.join(', ')} serves this terminal session (an ancestor of portui): acting on it will drop the session`,
+			);
+			confirmPids.push(...ancestorPids);
+		}
+		const namespace = draft.holders
+			.map((holder) => inits.get(holder.pid))
+			.find((found) => found !== undefined);
+		if (namespace) {
+			const {init, owner} = namespace;
+			draft.namespaceInit = init;
+			const notes = namespaceNotes(draft.kind, init, owner, signal);
+			if (notes.length > 0) draft.notes = notes;
+			// Through a manager, stopping the whole container is what was asked for.
+			if (draft.kind === 'process') {
+				reasons.push(`${init.pid} is the ${describeNamespaceInit(init, owner)}`);
+				if (!confirmPids.includes(init.pid)) confirmPids.push(init.pid);
+			}
+		}
+		if (reasons.length > 0) {
+			draft.refusal = {reason: reasons.join('; '), confirmable: true, confirmPids};
 		}
 		targets.push({...draft, description: describe(draft, signal)});
 	}

@@ -20,6 +20,7 @@ import {
 	type ContainerCli,
 } from './containers.js';
 import {readProcessDetails, type DetailsOptions, type ProcessDetails} from './details.js';
+import {namespaceOwner, readNamespaceInit, type NamespaceInit} from './pid-namespace.js';
 import {sessionAncestors, shellOrigin, type ShellOrigin} from './session.js';
 import {systemctlManager, type ServiceManager, type UnitFacts} from './systemd.js';
 import {processWarnings, type ProcessWarning} from './warnings.js';
@@ -43,6 +44,8 @@ export type ProcessSnapshot = {
 	established: number;
 	/** True when its fds could not be read (another user's process, without root). */
 	socketsHidden: boolean;
+	/** Set when it is the init of a PID namespace (a container's PID 1): its namespace stops with it. */
+	namespaceInit: NamespaceInit | null;
 };
 
 export type ManagerFacts = {
@@ -136,6 +139,9 @@ export function readProcessSnapshot(
 		connections,
 		established: connections.filter((socket) => socket.state === 'ESTAB').length,
 		socketsHidden: inodes === undefined,
+		namespaceInit: details.kernelThread
+			? null
+			: (readNamespaceInit(pid, procRoot) ?? null),
 	};
 }
 
@@ -237,6 +243,15 @@ export function warningsFor(
 	options: Pick<InspectOptions, 'focus' | 'selfPid' | 'sessionAncestors'> = {},
 ): ProcessWarning[] {
 	const {details} = snapshot;
+	const container = managers.container;
+	const owner =
+		container?.via === 'cgroup'
+			? namespaceOwner({
+					container: {runtime: container.runtime, id: container.name ?? container.id},
+				})
+			: snapshot.cgroup
+				? namespaceOwner(snapshot.cgroup)
+				: undefined;
 	return processWarnings({
 		pid: details.pid,
 		uid: details.uid,
@@ -253,6 +268,9 @@ export function warningsFor(
 		unit: managers.unit?.facts,
 		selfPid: options.selfPid ?? process.pid,
 		sessionAncestors: options.sessionAncestors ?? sessionAncestors(),
+		...(snapshot.namespaceInit
+			? {namespaceInit: snapshot.namespaceInit, ...(owner ? {namespaceOwner: owner} : {})}
+			: {}),
 	});
 }
 

@@ -1,10 +1,12 @@
 /**
  * What an operator should know before stopping a process: stopping PID 1 or
- * one's own session is fatal, a kernel thread cannot be stopped, systemd will
- * bring a Restart= service back, a listener on all interfaces is exposed to
- * the network. Codes are stable (JSON output); messages are for people.
+ * one's own session is fatal, a kernel thread cannot be stopped, a PID
+ * namespace's init takes its whole namespace along, systemd will bring a
+ * Restart= service back, a listener on all interfaces is exposed to the
+ * network. Codes are stable (JSON output); messages are for people.
  */
 import type {Listener} from '../sockets/listener.js';
+import {describeNamespaceInit, type NamespaceInit} from './pid-namespace.js';
 import {willRestart, type UnitFacts} from './systemd.js';
 
 export const WARNING_CODES = [
@@ -12,6 +14,7 @@ export const WARNING_CODES = [
 	'kernel-thread',
 	'portui-itself',
 	'session-ancestor',
+	'namespace-init',
 	'runs-as-root',
 	'bound-all-interfaces',
 	'systemd-restarts',
@@ -35,6 +38,10 @@ export type WarningInput = {
 	/** portui's own pid and its session's ancestors. */
 	selfPid: number;
 	sessionAncestors: ReadonlySet<number>;
+	/** Set when the process is the init of a PID namespace (a container's PID 1). */
+	namespaceInit?: NamespaceInit;
+	/** The container or machine its namespace belongs to, when its cgroup says. */
+	namespaceOwner?: string;
 };
 
 /** Whether a listening address accepts connections on every interface. */
@@ -55,6 +62,16 @@ export function processWarnings(input: WarningInput): ProcessWarning[] {
 		add(
 			'session-ancestor',
 			'serves this terminal (an ancestor of portui): stopping it ends this session',
+		);
+	}
+	if (input.namespaceInit) {
+		const init = input.namespaceInit;
+		add(
+			'namespace-init',
+			describeNamespaceInit(init, input.namespaceOwner) +
+				(init.catchesTerm
+					? ''
+					: `; it has no SIGTERM handler, so the kernel drops SIGTERM and only SIGKILL stops it${init.processes > 1 ? ' (and them)' : ''}`),
 		);
 	}
 	if (input.uid === 0) add('runs-as-root', 'runs as root');

@@ -710,3 +710,36 @@ test(
 		assert.match(plan.targets[0]!.notes![0]!, /the kernel drops SIGTERM sent to it/);
 	},
 );
+
+test(
+	"a container's init goes through its runtime, with no pid to type, and the plan says what stops",
+	{skip: namespacesUnavailable},
+	async (t) => {
+		const ns = await startPidNamespace('init-catches-term');
+		t.after(() => ns.stop());
+		const id = 'ef'.repeat(32);
+		const stopped: string[] = [];
+		// Plays the engine: its cgroup names the container, and docker stop ends its init.
+		const containerised = system({
+			readCgroup: (pid) =>
+				ns.members.includes(pid) ? {container: {runtime: 'docker', id}} : {},
+			containers: {
+				stop: async (runtime, container) => {
+					stopped.push(`${runtime} ${container}`);
+					process.kill(ns.init, 'SIGKILL');
+				},
+			},
+		});
+		const plan = await planTermination(ns.ports.init!, {system: containerised});
+		assert.equal(plan.targets[0]!.kind, 'container');
+		assert.equal(plan.targets[0]!.refusal, undefined);
+		assert.deepEqual(plan.targets[0]!.notes, [
+			`${ns.init} is the init of the PID namespace of docker container efefefefefef: 3 processes stop with it`,
+		]);
+		signalled.length = 0;
+		const result = done(await collect(executeTermination(plan, {system: containerised})));
+		assert.deepEqual(stopped, [`docker ${id}`]);
+		assert.deepEqual(signalled, []);
+		assert.equal(result.free, true);
+	},
+);

@@ -2,7 +2,10 @@
 // namespace's init, and what a kernel thread is.
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
-import {readNamespaceInit} from '../../../source/core/processes/pid-namespace.js';
+import {
+	namespaceOwner,
+	readNamespaceInit,
+} from '../../../source/core/processes/pid-namespace.js';
 import {
 	isKernelThread,
 	readProcessStat,
@@ -112,3 +115,24 @@ test(
 		assert.equal(await warning(plain.hostPid.get(2)!), undefined);
 	},
 );
+
+test('who a namespace belongs to, from its cgroup; escapes never become control characters', () => {
+	assert.equal(
+		namespaceOwner({container: {runtime: 'podman', id: 'ab'.repeat(32)}}),
+		'podman container abababababab',
+	);
+	assert.equal(
+		namespaceOwner({container: {runtime: 'lxc', id: 'web'}}),
+		'lxc container web',
+	);
+	assert.equal(
+		namespaceOwner({scope: 'machine-my\\x2dbox.scope'}),
+		'systemd-nspawn machine my-box',
+	);
+	assert.equal(
+		namespaceOwner({scope: 'machine-x\\x1b]0;pwned\\x07.scope'}),
+		'systemd-nspawn machine x\\x1b]0;pwned\\x07',
+	);
+	assert.equal(namespaceOwner({scope: 'session-3.scope'}), undefined);
+	assert.equal(namespaceOwner({}), undefined);
+});

@@ -30,6 +30,7 @@ test('every warning, in the documented order and kebab-case codes', () => {
 		kernelThread: true,
 		selfPid: 1,
 		sessionAncestors: new Set([1]),
+		namespaceInit: {pid: 1, processes: 4, countIncomplete: false, catchesTerm: true},
 		exeDeleted: true,
 		listeners: [
 			{protocol: 'tcp', address: '0.0.0.0', port: 80},
@@ -78,6 +79,37 @@ test('each condition alone', () => {
 		[],
 	);
 	assert.deepEqual(codes({exeDeleted: true}), ['exe-deleted']);
+	assert.deepEqual(
+		codes({
+			namespaceInit: {pid: 4242, processes: 2, countIncomplete: false, catchesTerm: true},
+		}),
+		['namespace-init'],
+	);
+});
+
+test('a namespace init: its container, a partial count, and one alone in its namespace', () => {
+	const message = (input: Partial<WarningInput>) =>
+		processWarnings({...quiet, ...input}).find(
+			(warning) => warning.code === 'namespace-init',
+		)?.message;
+	assert.equal(
+		message({
+			namespaceInit: {pid: 4242, processes: 7, countIncomplete: true, catchesTerm: true},
+			namespaceOwner: 'systemd-nspawn machine web',
+		}),
+		'init of the PID namespace of systemd-nspawn machine web: at least 7 processes stop with it',
+	);
+	assert.equal(
+		message({
+			namespaceInit: {
+				pid: 4242,
+				processes: 1,
+				countIncomplete: false,
+				catchesTerm: false,
+			},
+		}),
+		'init of a PID namespace: nothing else runs in it; it has no SIGTERM handler, so the kernel drops SIGTERM and only SIGKILL stops it',
+	);
 });
 
 test('all-interfaces addresses', () => {
