@@ -19,6 +19,7 @@ import {
 	type TerminateTarget,
 } from '../core/conflicts/terminate.js';
 import type {Protocol} from '../core/sockets/listener.js';
+import {safeText} from '../format/safe-text.js';
 import {integerFlag, parseCommand} from './flags.js';
 
 const help = `
@@ -31,9 +32,10 @@ const help = `
 	SIGKILL after the timeout when --force is given or you confirm.
 
 	Never touched: PID 1, kernel threads, portui itself. The shell, sshd or tmux
-	serving this terminal are only acted on after you confirm their pid: on a
-	terminal by typing it, in scripts with --yes --confirm-pid PID (the session
-	will drop).
+	serving this terminal (the session will drop) and the init of a PID
+	namespace (a container's PID 1: every process in its namespace stops with
+	it) are only acted on after you confirm their pid: on a terminal by typing
+	it, in scripts with --yes --confirm-pid PID.
 
 	Options
 	  --signal NAME       First signal for plain processes (default TERM)
@@ -41,7 +43,8 @@ const help = `
 	  --force             Send SIGKILL to processes still running after the timeout
 	  --disable           Also systemctl disable the units stopped
 	  --yes               Do not ask (required when stdin is not a terminal)
-	  --confirm-pid PID   With --yes: allow acting on this ancestor of the session
+	  --confirm-pid PID   With --yes: allow acting on this pid (a session ancestor,
+	                      a namespace init) where confirmation is needed
 	  --json              Print what was found and done as JSON
 
 	Exit status: 0 when the port is free afterwards, 1 when it is not (or was not
@@ -129,6 +132,7 @@ function describePlan(plan: TerminatePlan, out: Output): void {
 				`      ${target.refusal.confirmable ? 'needs confirmation' : 'refused'}: ${target.refusal.reason}`,
 			);
 		}
+		for (const note of target.notes ?? []) out.say(`      note: ${safeText(note)}`);
 	}
 }
 
@@ -149,6 +153,10 @@ function targetJson(target: TerminateTarget, confirmed: number[]) {
 			target.refusal && !isTargetAllowed(target, confirmed)
 				? target.refusal.reason
 				: null,
+		/** The pids `--confirm-pid` must name before this target is acted on. */
+		confirmPids: target.refusal?.confirmable ? target.refusal.confirmPids : [],
+		namespaceInit: target.namespaceInit ?? null,
+		notes: target.notes ?? [],
 	};
 }
 
@@ -248,7 +256,7 @@ export async function run(argv: string[]): Promise<number> {
 			if (pids.every((pid) => confirmPids.includes(pid))) {
 				for (const pid of pids) confirmed.add(pid);
 				process.stderr.write(
-					`portui: WARNING: acting on ${pids.join(', ')}, which serves this terminal session: the session will drop\n`,
+					`portui: WARNING: acting on ${pids.join(', ')}: ${safeText(target.refusal.reason)}\n`,
 				);
 			} else {
 				out.say(
@@ -257,7 +265,7 @@ export async function run(argv: string[]): Promise<number> {
 			}
 			continue;
 		}
-		process.stderr.write(`WARNING: ${target.refusal.reason}.\n`);
+		process.stderr.write(`WARNING: ${safeText(target.refusal.reason)}.\n`);
 		// readline redraws its prompt line: the question must be the prompt itself.
 		const answer = await ask(
 			`Type the pid ${pids.join(' and ')} to confirm, anything else to leave it: `,
@@ -347,6 +355,16 @@ async function runExecution(
 				? undefined
 				: async (survivors) => {
 						out.endProgress();
+						// SIGKILL to a namespace's init is SIGKILL to its whole namespace.
+						for (const target of plan.targets) {
+							if (
+								target.namespaceInit &&
+								survivors.some((holder) => holder.pid === target.namespaceInit!.pid)
+							)
+								out.say(
+									`note: ${safeText(target.refusal?.reason ?? target.description)}`,
+								);
+						}
 						const answer = await ask(
 							`Still running after ${options.timeoutSeconds}s: ${survivors.map((holder) => holder.pid).join(', ')}. Send SIGKILL? [y/N] `,
 						);

@@ -23,8 +23,12 @@ export type TerminatePreview = {
 	targets: TerminateTarget[];
 	/** Seconds between SIGTERM and the SIGKILL offer. */
 	timeoutSeconds: number;
-	/** A target that is an ancestor of this session: the user must type its pid to go on. */
-	ancestor?: {pid: number; name: string};
+	/**
+	 * A target whose pid the user must type to go on: an ancestor of this
+	 * session, or the init of a PID namespace. `reason` says why when it is not
+	 * (only) the session: "init of a PID namespace: 3 processes stop with it".
+	 */
+	ancestor?: {pid: number; name: string; reason?: string};
 	/** Why it cannot be done at all (PID 1, a kernel thread, portui itself); nothing will be signalled. */
 	refused?: string;
 	warnings: string[];

@@ -162,6 +162,9 @@ export function createConflictActions(options: WiringOptions = {}): ConflictActi
 							name:
 								ancestorTarget!.holders.find((holder) => holder.pid === ancestorPid)
 									?.name ?? String(ancestorPid),
+							...(ancestorTarget!.namespaceInit
+								? {reason: ancestorTarget!.refusal!.reason}
+								: {}),
 						},
 					}
 				: {}),
@@ -174,6 +177,7 @@ export function createConflictActions(options: WiringOptions = {}): ConflictActi
 				...(ancestorTarget
 					? [`${ancestorTarget.refusal!.reason}; type ${ancestorPid} to go on`]
 					: []),
+				...targets.flatMap((target) => target.notes ?? []),
 				...(plan.hiddenSockets > 0
 					? [
 							`${plan.hiddenSockets} socket(s) on the port have holders portui cannot see (run with sudo)`,

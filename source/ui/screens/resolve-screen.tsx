@@ -462,8 +462,9 @@ function ConfirmStep({state}: {state: ResolveState}) {
 		return (
 			<Box flexDirection="column">
 				<Text {...theme.error}>
-					{preview.ancestor.name} ({preview.ancestor.pid}) serves this terminal session:
-					terminating it will drop your session.
+					{preview.ancestor.reason
+						? `${preview.ancestor.name} (${preview.ancestor.pid}): ${preview.ancestor.reason}.`
+						: `${preview.ancestor.name} (${preview.ancestor.pid}) serves this terminal session: terminating it will drop your session.`}
 				</Text>
 				<Text>
 					Type its pid to confirm: <Text {...theme.selected}>{state.typedPid} </Text>
