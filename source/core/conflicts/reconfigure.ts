@@ -402,7 +402,8 @@ export async function applyReconfigure(
 	};
 	const rollback = () => {
 		step('rollback');
-		for (const write of [...written].reverse()) restoreBackup(write.file, write.backup);
+		for (const write of [...written].reverse())
+			restoreBackup(write.file, write.backup, write);
 		outcome.rolledBack = true;
 	};
 
@@ -410,8 +411,8 @@ export async function applyReconfigure(
 	try {
 		for (const change of plan.changes) {
 			written.push(
-				writeFileAtomic(change.file, change.after, {
-					expected: change.before,
+				writeFileAtomic(change.file, Buffer.from(change.after), {
+					expected: Buffer.from(change.before),
 					hiddenBackup: change.hiddenBackup,
 					...(options.now ? {now: options.now} : {}),
 				}),
