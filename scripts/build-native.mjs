@@ -1,5 +1,6 @@
-// Builds the sock_diag addon. A failed build is not fatal: portui falls back to
-// `ss` and then to /proc/net (source/core/sockets/kernel.ts), so say so and go on.
+// Builds the native addons. A failed build is not fatal: listing falls back to
+// `ss` and then to /proc/net (source/core/sockets/kernel.ts), and config writes
+// to Node's fs (source/core/files/calls.ts), so say so and go on.
 import {spawnSync} from 'node:child_process';
 import {existsSync} from 'node:fs';
 import {createRequire} from 'node:module';
@@ -16,7 +17,8 @@ const result = spawnSync(process.execPath, [nodeGyp, ...args], {
 if (result.status !== 0) {
 	process.stderr.write(result.stderr);
 	process.stderr.write(
-		'portui: native sock_diag addon did not build; listing will use `ss` instead\n',
+		'portui: the native addons did not build; listing will use `ss` instead, and config\n' +
+			'writes Node alone (extended attributes and ACLs are then not copied)\n',
 	);
 	if (process.env.PORTUI_REQUIRE_NATIVE === '1') process.exit(1);
 }

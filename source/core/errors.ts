@@ -26,6 +26,12 @@ export class TargetSpecError extends UsageError {}
 /** The operation needs privileges portui does not have (EPERM/EACCES). */
 export class PermissionError extends PortuiError {}
 
+/** A file is not what the preview showed any more: nothing was written. */
+export class FileChangedError extends PortuiError {}
+
+/** Another portui run holds the lock on a config file: nothing was written. */
+export class FileLockedError extends PortuiError {}
+
 /** The process went away (or its pid was reused) while portui was looking at it. */
 export class ProcessGoneError extends PortuiError {}
 

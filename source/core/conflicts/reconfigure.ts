@@ -26,9 +26,13 @@ import type {
 import {appendAuditEntry, auditLogPath} from './audit-log.js';
 import {
 	backupPath,
+	lockFileWhenFree,
 	restoreBackup,
+	rewriteRisks,
 	writeFileAtomic,
 	type AtomicWriteResult,
+	type FileLock,
+	type RewriteRisk,
 } from './atomic-write.js';
 import {unifiedDiff} from './diff.js';
 import {firewallSuggestion} from './firewall.js';
@@ -74,6 +78,8 @@ export type ReconfigurePlan = {
 	restartHint?: string;
 	/** Things the user should know (the target port is declared elsewhere…). */
 	warnings: string[];
+	/** What rewriting each changed file risks (their messages are in warnings too). */
+	risks: RewriteRisk[];
 };
 
 export type FindOptions = AdapterOptions & {
@@ -253,6 +259,9 @@ export function planReconfigure(options: PlanOptions): ReconfigurePlan {
 		});
 	}
 
+	const risks = changes.flatMap((change) => rewriteRisks(change.file));
+	warnings.push(...risks.map((risk) => risk.message));
+
 	const processNames = new Set(adapter.processNames);
 	const servicePids = listeners
 		.filter((listener) => listener.port === port)
@@ -283,6 +292,7 @@ export function planReconfigure(options: PlanOptions): ReconfigurePlan {
 		servicePids: [...new Set(servicePids)].sort((a, b) => a - b),
 		...(hint ? {restartHint: hint} : {}),
 		warnings,
+		risks,
 	};
 }
 
@@ -386,10 +396,28 @@ async function runCheck(command: string[]): Promise<CheckOutcome> {
 	return {command, ok: result.exitCode === 0, output: (result.all ?? '').trim()};
 }
 
-/** Writes the plan's changes, checks, restarts and verifies. Never leaves a failed check in place. */
+/**
+ * Writes the plan's changes, checks, restarts and verifies. Never leaves a
+ * failed check in place. Holds the lock on every file it changes from before
+ * the write re-reads them until it is done, so a second run waits and then
+ * finds the file changed since its preview.
+ */
 export async function applyReconfigure(
 	plan: ReconfigurePlan,
 	options: ApplyOptions = {},
+): Promise<ReconfigureOutcome> {
+	const locks: FileLock[] = [];
+	try {
+		for (const change of plan.changes) locks.push(await lockFileWhenFree(change.file));
+		return await applyLocked(plan, options);
+	} finally {
+		for (const lock of locks.reverse()) lock.release();
+	}
+}
+
+async function applyLocked(
+	plan: ReconfigurePlan,
+	options: ApplyOptions,
 ): Promise<ReconfigureOutcome> {
 	const step = options.onStep ?? (() => {});
 	const written: AtomicWriteResult[] = [];
@@ -402,7 +430,8 @@ export async function applyReconfigure(
 	};
 	const rollback = () => {
 		step('rollback');
-		for (const write of [...written].reverse()) restoreBackup(write.file, write.backup);
+		for (const write of [...written].reverse())
+			restoreBackup(write.file, write.backup, write);
 		outcome.rolledBack = true;
 	};
 
@@ -410,8 +439,8 @@ export async function applyReconfigure(
 	try {
 		for (const change of plan.changes) {
 			written.push(
-				writeFileAtomic(change.file, change.after, {
-					expected: change.before,
+				writeFileAtomic(change.file, Buffer.from(change.after), {
+					expected: Buffer.from(change.before),
 					hiddenBackup: change.hiddenBackup,
 					...(options.now ? {now: options.now} : {}),
 				}),

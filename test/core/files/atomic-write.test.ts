@@ -3,6 +3,7 @@ import {spawnSync} from 'node:child_process';
 import {
 	chmodSync,
 	chownSync,
+	existsSync,
 	mkdirSync,
 	mkdtempSync,
 	readdirSync,
@@ -20,7 +21,8 @@ import {
 	restoreBackup,
 	writeFileAtomic,
 } from '../../../source/core/conflicts/atomic-write.js';
-import {PermissionError} from '../../../source/core/errors.js';
+import {FileChangedError, PermissionError} from '../../../source/core/errors.js';
+import {hostileStrings, forbiddenInOutput} from '../../fixtures/hostile/strings.js';
 import {
 	clearImmutable,
 	makeImmutable,
@@ -40,6 +42,7 @@ function tempDir(): string {
 const isRoot = process.getuid?.() === 0;
 const original = 'server {\n\tlisten 80;\n}\n';
 const changed = 'server {\n\tlisten 8080;\n}\n';
+const bytes = (text: string) => Buffer.from(text);
 
 describe('writeFileAtomic', () => {
 	test('replaces the inode, keeps owner, group and mode, leaves the original as the backup', () => {
@@ -50,7 +53,10 @@ describe('writeFileAtomic', () => {
 		if (isRoot) chownSync(file, 65534, 65534);
 		const before = statSync(file);
 		const now = new Date(Date.UTC(2026, 10, 24, 21, 5, 9));
-		const result = writeFileAtomic(file, changed, {now, expected: original});
+		const result = writeFileAtomic(file, bytes(changed), {
+			now,
+			expected: bytes(original),
+		});
 		const afterStat = statSync(file);
 		assert.equal(readFileSync(file, 'utf8'), changed);
 		assert.notEqual(
@@ -80,8 +86,8 @@ describe('writeFileAtomic', () => {
 		const file = path.join(dir, 'a.conf');
 		writeFileSync(file, original);
 		const now = new Date(Date.UTC(2026, 0, 2, 3, 4, 5));
-		const first = writeFileAtomic(file, changed, {now});
-		const second = writeFileAtomic(file, original, {now});
+		const first = writeFileAtomic(file, bytes(changed), {now});
+		const second = writeFileAtomic(file, bytes(original), {now});
 		assert.equal(path.basename(first.backup), 'a.conf.portui-20260102T030405.bak');
 		assert.equal(path.basename(second.backup), 'a.conf.portui-20260102T030405-1.bak');
 		assert.equal(readFileSync(second.backup, 'utf8'), changed);
@@ -95,7 +101,7 @@ describe('writeFileAtomic', () => {
 		writeFileSync(target, original);
 		const link = path.join(dir, 'enabled', 'default');
 		symlinkSync('../available/default', link);
-		const result = writeFileAtomic(link, changed, {hiddenBackup: true});
+		const result = writeFileAtomic(link, bytes(changed), {hiddenBackup: true});
 		assert.equal(result.file, target);
 		assert.equal(readFileSync(link, 'utf8'), changed);
 		assert.ok(path.basename(result.backup).startsWith('.default.portui-'));
@@ -107,8 +113,10 @@ describe('writeFileAtomic', () => {
 		const file = path.join(dir, 'a.conf');
 		writeFileSync(file, original);
 		assert.throws(
-			() => writeFileAtomic(file, changed, {expected: 'other'}),
-			/changed since it was read/,
+			() => writeFileAtomic(file, bytes(changed), {expected: bytes('other')}),
+			(error: unknown) =>
+				error instanceof FileChangedError &&
+				error.message === `${file} changed since the preview; nothing was written`,
 		);
 		assert.deepEqual(readdirSync(dir), ['a.conf']);
 	});
@@ -118,20 +126,61 @@ describe('writeFileAtomic', () => {
 		const file = path.join(dir, 'a.conf');
 		writeFileSync(file, original);
 		const inode = statSync(file).ino;
-		const result = writeFileAtomic(file, changed);
+		const result = writeFileAtomic(file, bytes(changed));
 		restoreBackup(file, result.backup);
 		assert.equal(readFileSync(file, 'utf8'), original);
 		assert.equal(statSync(file).ino, inode);
 		assert.deepEqual(readdirSync(dir), ['a.conf']);
 	});
 
-	test('backupPath is beside the file and never reuses a name', () => {
+	test('backupPath is beside the file; a taken name (even a symlink) is never reused', () => {
 		const dir = tempDir();
 		const file = path.join(dir, 'x');
+		writeFileSync(file, original);
 		const now = new Date(Date.UTC(2030, 11, 31, 23, 59, 58));
 		assert.equal(backupPath(file, now), path.join(dir, 'x.portui-20301231T235958.bak'));
-		writeFileSync(path.join(dir, 'x.portui-20301231T235958.bak'), '');
-		assert.equal(backupPath(file, now), path.join(dir, 'x.portui-20301231T235958-1.bak'));
+		symlinkSync('/nonexistent', path.join(dir, 'x.portui-20301231T235958.bak'));
+		writeFileSync(path.join(dir, 'x.portui-20301231T235958-1.bak'), 'someone else');
+		const result = writeFileAtomic(file, bytes(changed), {now});
+		assert.equal(result.backup, path.join(dir, 'x.portui-20301231T235958-2.bak'));
+		assert.equal(
+			readFileSync(path.join(dir, 'x.portui-20301231T235958-1.bak'), 'utf8'),
+			'someone else',
+		);
+	});
+
+	test('bytes in, bytes compared: Latin-1, a BOM, CRLF and NUL survive exactly', () => {
+		const dir = tempDir();
+		const file = path.join(dir, 'a.conf');
+		const before = Buffer.from('\ufefflisten 80;\r\nf\xfcr\x00\r\n', 'latin1');
+		writeFileSync(file, before);
+		const after = Buffer.from(before);
+		after.write('81', before.indexOf('80'), 'latin1');
+		writeFileAtomic(file, after, {expected: before});
+		assert.deepEqual(readFileSync(file), after);
+	});
+
+	test('a hostile file name reaches the message as visible escapes', () => {
+		const dir = tempDir();
+		for (const {name, text} of hostileStrings) {
+			const file = path.join(dir, text.replaceAll('/', '_'));
+			writeFileSync(file, original);
+			assert.throws(
+				() => writeFileAtomic(file, bytes(changed), {expected: bytes('other')}),
+				(error: unknown) =>
+					error instanceof FileChangedError &&
+					!forbiddenInOutput.test(error.message) &&
+					!error.message.includes('\n'),
+				name,
+			);
+		}
+	});
+
+	test('the native file addon is built (npm run build)', () => {
+		assert.ok(
+			existsSync(path.resolve('build/Release/portui_files.node')),
+			'build/Release/portui_files.node should be built by npm run build',
+		);
 	});
 });
 
@@ -150,10 +199,10 @@ describe('unwritable files', () => {
 		}
 		try {
 			assert.throws(
-				() => writeFileAtomic(file, changed),
+				() => writeFileAtomic(file, bytes(changed)),
 				(error: unknown) =>
 					error instanceof PermissionError &&
-					/cannot write .*ports\.conf: operation not permitted.*original is untouched/.test(
+					/^cannot write .*ports\.conf: operation not permitted \(the file is immutable: chattr \+i, undone with chattr -i\); the original is untouched$/.test(
 						error.message,
 					),
 			);
@@ -174,7 +223,14 @@ describe('unwritable files', () => {
 			return;
 		}
 		try {
-			assert.throws(() => writeFileAtomic(file, changed), PermissionError);
+			assert.throws(
+				() => writeFileAtomic(file, bytes(changed)),
+				(error: unknown) =>
+					error instanceof PermissionError &&
+					/^cannot write .*ports\.conf: operation not permitted \(its directory is immutable: chattr \+i, undone with chattr -i\); the original is untouched$/.test(
+						error.message,
+					),
+			);
 		} finally {
 			clearImmutable(dir);
 		}
@@ -195,7 +251,7 @@ describe('unwritable files', () => {
 		// A child as nobody runs writeFileAtomic; tsx's loader must be readable by it.
 		const script = `
 			import {writeFileAtomic} from ${JSON.stringify(path.resolve('source/core/conflicts/atomic-write.ts'))};
-			try { writeFileAtomic(${JSON.stringify(file)}, 'x'); console.log('WROTE'); }
+			try { writeFileAtomic(${JSON.stringify(file)}, Buffer.from('x')); console.log('WROTE'); }
 			catch (error) { console.log(error.name + ': ' + error.message); }
 		`;
 		const child = spawnSync(

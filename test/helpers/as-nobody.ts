@@ -1,0 +1,48 @@
+/**
+ * Runs a snippet of TypeScript as the real unprivileged user nobody
+ * (setpriv, no groups), importing portui's sources through tsx, so a test
+ * sees what a non-root operator gets.
+ */
+import {spawnSync} from 'node:child_process';
+import process from 'node:process';
+
+export type NobodyRun = {stdout: string; stderr: string; status: number | null};
+
+/** The run, or a reason it cannot run here (not root, or nobody cannot read the checkout). */
+export function runAsNobody(
+	script: string,
+	env: Record<string, string> = {},
+): NobodyRun | {skip: string} {
+	if (process.getuid?.() !== 0) return {skip: 'needs root to switch to nobody'};
+	const child = spawnSync(
+		'setpriv',
+		[
+			'--reuid=65534',
+			'--regid=65534',
+			'--clear-groups',
+			process.execPath,
+			'--import',
+			'tsx',
+			'--input-type=module',
+			'-e',
+			script,
+		],
+		{
+			encoding: 'utf8',
+			env: {...process.env, HOME: '/nonexistent', ...env},
+			cwd: process.cwd(),
+			timeout: 60_000,
+		},
+	);
+	if (child.error || /EACCES.*node_modules|Cannot find package/.test(child.stderr)) {
+		return {
+			skip: `cannot run node as nobody here: ${child.stderr.split('\n')[0] ?? String(child.error)}`,
+		};
+	}
+	return {stdout: child.stdout, stderr: child.stderr, status: child.status};
+}
+
+/** An absolute module path as a string literal for such a snippet. */
+export function moduleLiteral(file: string): string {
+	return JSON.stringify(new URL(file, `file://${process.cwd()}/`).pathname);
+}
