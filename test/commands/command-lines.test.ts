@@ -12,8 +12,10 @@
  * sample value below, or the test says so).
  */
 import assert from 'node:assert/strict';
+import {execFile} from 'node:child_process';
 import {readdirSync, readFileSync} from 'node:fs';
 import path from 'node:path';
+import process from 'node:process';
 import {after, describe, test} from 'node:test';
 import {copyFixture, removeTree} from '../helpers/config-fixtures.js';
 import {
@@ -22,7 +24,7 @@ import {
 	unusedLowPort,
 	type ListenerChild,
 } from '../helpers/listener-child.js';
-import {runPortui, type CliResult} from '../helpers/run-portui.js';
+import {cliPath, runPortui, type CliResult} from '../helpers/run-portui.js';
 import {alive} from '../helpers/terminate-fixtures.js';
 
 /** What a row runs against: a port and a config file of its own. */
@@ -295,6 +297,27 @@ async function contextFor(spec: CommandCase): Promise<{
 	};
 }
 
+/**
+ * runPortui, without blocking: the rows run two at a time, each on ports and
+ * files of its own (a row is nearly all Node's start-up).
+ */
+async function portui(args: string[]): Promise<CliResult> {
+	return new Promise((resolve) => {
+		const child = execFile(
+			process.execPath,
+			[cliPath, ...args],
+			{env: {...process.env, CI: 'true'}, timeout: 30_000, encoding: 'utf8'},
+			(error, stdout, stderr) =>
+				resolve({
+					status: error ? (typeof error.code === 'number' ? error.code : null) : 0,
+					stdout,
+					stderr,
+				}),
+		);
+		child.stdin?.end();
+	});
+}
+
 function assertRefused(result: CliResult, names: string[]): void {
 	assert.equal(result.stdout, '', 'nothing on stdout');
 	assert.match(result.stderr, /^portui: [^\n]+\n$/, 'one line on stderr');
@@ -305,27 +328,31 @@ function assertRefused(result: CliResult, names: string[]): void {
 
 for (const spec of commands) {
 	const shown = ['portui', ...spec.command].join(' ');
-	describe(`${shown}: a bad command line is one line naming the flag, exit 2, nothing done`, () => {
-		// The sample context only shapes the rows; each row runs in a context of its own.
-		const sample: Context = {port: 8080, file: 'FILE'};
-		const rows = [
-			...helpFlags(spec.command).flatMap((flag) => flagMistakes(spec, flag, sample)),
-			...spec.mistakes,
-		];
-		for (const mistake of rows) {
-			const label = ['portui', ...commandLine(spec, mistake, sample)].join(' ');
-			test(label, async () => {
-				const {context, unchanged} = await contextFor(spec);
-				const args = commandLine(spec, mistake, context);
-				const result = runPortui(args, {timeoutMs: 30_000});
-				try {
-					assertRefused(result, mistake.names);
-				} finally {
-					await unchanged();
-				}
-			});
-		}
-	});
+	describe(
+		`${shown}: a bad command line is one line naming the flag, exit 2, nothing done`,
+		{concurrency: 2},
+		() => {
+			// The sample context only shapes the rows; each row runs in a context of its own.
+			const sample: Context = {port: 8080, file: 'FILE'};
+			const rows = [
+				...helpFlags(spec.command).flatMap((flag) => flagMistakes(spec, flag, sample)),
+				...spec.mistakes,
+			];
+			for (const mistake of rows) {
+				const label = ['portui', ...commandLine(spec, mistake, sample)].join(' ');
+				test(label, async () => {
+					const {context, unchanged} = await contextFor(spec);
+					const args = commandLine(spec, mistake, context);
+					const result = await portui(args);
+					try {
+						assertRefused(result, mistake.names);
+					} finally {
+						await unchanged();
+					}
+				});
+			}
+		},
+	);
 }
 
 type Accepted = {
@@ -475,19 +502,23 @@ const accepted: Accepted[] = [
 	},
 ];
 
-describe('what the README and the help texts name stays accepted', () => {
-	for (const row of accepted) {
-		const label = ['portui', ...row.args({port: 8080, file: 'FILE'})].join(' ');
-		test(label, async () => {
-			const root = copyFixture('env');
-			roots.push(root);
-			const file = path.join(root, ENV_FILE);
-			const before = readFileSync(file);
-			const result = runPortui(row.args({port: await unusedLowPort(), file}));
-			assert.equal(result.status, row.status, result.stderr);
-			if (row.stdout) assert.match(result.stdout, row.stdout);
-			if (row.stderr) assert.match(result.stderr, row.stderr);
-			assert.deepEqual(readFileSync(file), before, 'a dry run changes nothing');
-		});
-	}
-});
+describe(
+	'what the README and the help texts name stays accepted',
+	{concurrency: 2},
+	() => {
+		for (const row of accepted) {
+			const label = ['portui', ...row.args({port: 8080, file: 'FILE'})].join(' ');
+			test(label, async () => {
+				const root = copyFixture('env');
+				roots.push(root);
+				const file = path.join(root, ENV_FILE);
+				const before = readFileSync(file);
+				const result = await portui(row.args({port: await unusedLowPort(), file}));
+				assert.equal(result.status, row.status, result.stderr);
+				if (row.stdout) assert.match(result.stdout, row.stdout);
+				if (row.stderr) assert.match(result.stderr, row.stderr);
+				assert.deepEqual(readFileSync(file), before, 'a dry run changes nothing');
+			});
+		}
+	},
+);
