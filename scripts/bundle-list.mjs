@@ -1,8 +1,8 @@
 /**
  * Bundles dist/commands/list-main.js (the cold `portui list`) and what it
  * imports into one CommonJS file, dist/commands/list.cjs; see
- * source/commands/list-main.ts for why. flags.js (meow, for --help and
- * mistakes) stays an ES module beside it, imported only when needed.
+ * source/commands/list-main.ts for why. help.js (meow, for --help and
+ * --version) stays an ES module beside it, imported only when needed.
  */
 import {build} from 'esbuild';
 
@@ -13,7 +13,7 @@ await build({
 	platform: 'node',
 	format: 'cjs',
 	target: 'node20',
-	external: ['./flags.js'],
+	external: ['./help.js'],
 	// import.meta.url (the addon's path, createRequire) as in the ES modules.
 	define: {'import.meta.url': '__portuiModuleUrl'},
 	banner: {

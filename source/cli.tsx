@@ -9,6 +9,7 @@
 import {createRequire} from 'node:module';
 import process from 'node:process';
 import {describeError, PortuiError, UsageError} from './core/errors.js';
+import {safeText} from './format/safe-text.js';
 
 type Command = {run: (argv: string[]) => Promise<number>};
 
@@ -38,6 +39,12 @@ function restoreLauncherEnvironment(): void {
 type ListMain = typeof import('./commands/list-main.js');
 
 /**
+ * PortuiError, and the bundled list's copy of it once loaded: an error of
+ * either is a message and an exit code, not a crash.
+ */
+const portuiErrors: Array<typeof PortuiError> = [PortuiError];
+
+/**
  * `portui list`, the command compared with `ss`: from the one-file bundle
  * when the build made it (see commands/list-main.ts), else from the modules.
  */
@@ -50,6 +57,7 @@ async function runList(argv: string[]): Promise<number> {
 		if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw error;
 		list = await import('./commands/list-main.js');
 	}
+	portuiErrors.push(list.PortuiError);
 	// The fd walk of every process and the socket dumps, on the addon's
 	// threads while the rest loads and parses the flags.
 	list.startListenerRead();
@@ -66,7 +74,7 @@ async function main(argv: string[]): Promise<number> {
 		const load = commands[first];
 		if (!load) {
 			throw new UsageError(
-				`unknown command "${first}" (commands: ${Object.keys(commands).join(', ')}; see portui --help)`,
+				`unknown command "${safeText(first)}" (commands: ${Object.keys(commands).join(', ')}; see portui --help)`,
 			);
 		}
 		if (first === 'list') return runList(rest);
@@ -89,5 +97,6 @@ try {
 	process.stderr.write(`portui: ${describeError(error)}\n`);
 	if (process.env.PORTUI_DEBUG && error instanceof Error)
 		process.stderr.write(`${error.stack}\n`);
-	process.exitCode = error instanceof PortuiError ? error.exitCode : 1;
+	const known = portuiErrors.some((type) => error instanceof type);
+	process.exitCode = known ? (error as PortuiError).exitCode : 1;
 }

@@ -4,10 +4,10 @@
  * service.
  */
 import process from 'node:process';
-import {PortuiError, UsageError} from '../core/errors.js';
+import {PortuiError} from '../core/errors.js';
 import {findFreePort} from '../core/conflicts/free-port.js';
 import {parsePorts} from '../core/scan/ports.js';
-import {parseCommand} from './flags.js';
+import {parseCommand, type CommandTable} from './flags.js';
 
 const help = `
 	Usage
@@ -28,19 +28,16 @@ const help = `
 	2 for a bad range.
 `;
 
+export const freeCommand = {
+	name: 'free',
+	help,
+	flags: {json: {type: 'boolean'}},
+	words: {name: 'RANGE', min: 0, max: 1},
+} as const satisfies CommandTable;
+
 export async function run(argv: string[]): Promise<number> {
-	const cli = await parseCommand({
-		name: 'free',
-		help,
-		argv,
-		flags: {json: {type: 'boolean'}},
-	});
-	const flags = cli.flags as {json?: boolean};
-	if (cli.input.length > 1) {
-		throw new UsageError(
-			`free takes one RANGE, got ${cli.input.length} (see portui free --help)`,
-		);
-	}
+	const cli = await parseCommand(freeCommand, argv);
+	const flags = cli.flags;
 	const range = cli.input[0] ?? '8000-8999';
 	const candidates = parsePorts(range);
 	const result = findFreePort({candidates});

@@ -6,7 +6,7 @@
  */
 import process from 'node:process';
 import {createInterface} from 'node:readline/promises';
-import {PortSpecError, UsageError} from '../core/errors.js';
+import {UsageError} from '../core/errors.js';
 import {
 	executeTermination,
 	isTargetAllowed,
@@ -18,9 +18,13 @@ import {
 	type TerminateResult,
 	type TerminateTarget,
 } from '../core/conflicts/terminate.js';
-import type {Protocol} from '../core/sockets/listener.js';
 import {safeText} from '../format/safe-text.js';
-import {integerFlag, parseCommand} from './flags.js';
+import {
+	integerFlag,
+	parseCommand,
+	parsePortArgument,
+	type CommandTable,
+} from './flags.js';
 
 const help = `
 	Usage
@@ -55,19 +59,6 @@ const help = `
 	  $ portui kill 8080 --yes --timeout 10 --force
 	  $ portui kill 53/udp --yes --json
 `;
-
-/** Parses `8080`, `8080/tcp` or `8080/udp`. */
-export function parsePortArgument(text: string): {port: number; protocols?: Protocol[]} {
-	const match = /^(\d+)(?:\/(tcp|udp))?$/i.exec(text.trim());
-	if (!match)
-		throw new PortSpecError(`bad port "${text}": expected a number like 8080 or 53/udp`);
-	const port = Number(match[1]);
-	if (port < 1 || port > 65_535) {
-		throw new PortSpecError(`bad port "${text}": out of range 1-65535`);
-	}
-	const protocol = match[2]?.toLowerCase() as Protocol | undefined;
-	return protocol ? {port, protocols: [protocol]} : {port};
-}
 
 type Output = {
 	/** Human-readable lines: stdout, or stderr when stdout carries JSON. */
@@ -181,39 +172,31 @@ function resultJson(
 	};
 }
 
-type KillFlags = {
-	signal?: string;
-	timeout?: string;
-	force?: boolean;
-	disable?: boolean;
-	yes?: boolean;
-	confirmPid?: string[];
-	json?: boolean;
-};
+export const killCommand = {
+	name: 'kill',
+	help,
+	flags: {
+		signal: {type: 'string'},
+		timeout: {type: 'string'},
+		force: {type: 'boolean'},
+		disable: {type: 'boolean'},
+		yes: {type: 'boolean', short: 'y'},
+		confirmPid: {type: 'string', multiple: true},
+		json: {type: 'boolean'},
+	},
+	words: {name: 'PORT', min: 1, max: 1},
+	requires: [
+		{
+			flag: '--confirm-pid',
+			needs: '--yes',
+			why: 'is for scripts and needs --yes; on a terminal you are asked to type the pid',
+		},
+	],
+} as const satisfies CommandTable;
 
 export async function run(argv: string[]): Promise<number> {
-	const cli = await parseCommand({
-		name: 'kill',
-		help,
-		argv,
-		flags: {
-			signal: {type: 'string'},
-			timeout: {type: 'string'},
-			force: {type: 'boolean'},
-			disable: {type: 'boolean'},
-			yes: {type: 'boolean', shortFlag: 'y'},
-			confirmPid: {type: 'string', isMultiple: true},
-			json: {type: 'boolean'},
-		},
-	});
-	const flags = cli.flags as unknown as KillFlags;
-	if (cli.input.length !== 1) {
-		throw new UsageError(
-			cli.input.length === 0
-				? 'missing PORT (see portui kill --help)'
-				: `expected one PORT, got ${cli.input.length} (see portui kill --help)`,
-		);
-	}
+	const cli = await parseCommand(killCommand, argv);
+	const flags = cli.flags;
 	const {port, protocols} = parsePortArgument(cli.input[0]!);
 	const signal = parseSignal(flags.signal ?? 'TERM');
 	if (!signal)
@@ -230,11 +213,6 @@ export async function run(argv: string[]): Promise<number> {
 	if (!yes && !interactive) {
 		throw new UsageError(
 			`refusing to stop what holds port ${port} without --yes (stdin is not a terminal)`,
-		);
-	}
-	if (confirmPids.length > 0 && !yes) {
-		throw new UsageError(
-			'--confirm-pid is for scripts and needs --yes; on a terminal you are asked to type the pid',
 		);
 	}
 	const out = makeOutput(json);

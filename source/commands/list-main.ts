@@ -9,3 +9,6 @@
 export {startListenerRead} from '../core/sockets/kernel.js';
 export {exitNow, loadAddon} from '../core/sockets/netlink.js';
 export {run} from './list.js';
+// The bundle's own copy of the error classes: the entry point tells a usage
+// error (exit 2) from a crash by them.
+export {PortuiError} from '../core/errors.js';

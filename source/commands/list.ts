@@ -9,6 +9,7 @@ import {encodeListenersJson} from '../core/sockets/json.js';
 import type {Listener, ListenerSnapshot} from '../core/sockets/listener.js';
 import {readListeners} from '../core/sockets/reader.js';
 import {serviceName} from '../core/sockets/services.js';
+import {parseCommand, parsePort, type CommandTable} from './flags.js';
 import {writeAllSync} from './write-out.js';
 
 const help = `
@@ -108,81 +109,35 @@ export function hiddenHint(snapshot: ListenerSnapshot): string | undefined {
 	return `portui: ${count} socket${count === 1 ? '' : 's'} belong${count === 1 ? 's' : ''} to other users; run with sudo to see their processes`;
 }
 
-type ListFlags = {
-	json?: boolean;
-	tcp?: boolean;
-	udp?: boolean;
-	port?: number;
-	ipv4?: boolean;
-	ipv6?: boolean;
-};
-
-/**
- * The everyday flags, parsed without loading meow (tens of ms of a cold
- * start that is itself compared with `ss`). Anything else (--help, --port=N,
- * every mistake) returns undefined and goes through meow, the one source of
- * help text and error messages.
- */
-export function quickFlags(argv: string[]): ListFlags | undefined {
-	const flags: ListFlags = {};
-	for (let index = 0; index < argv.length; index++) {
-		const argument = argv[index];
-		if (argument === '--json') flags.json = true;
-		else if (argument === '--tcp') flags.tcp = true;
-		else if (argument === '--udp') flags.udp = true;
-		else if (argument === '--4') flags.ipv4 = true;
-		else if (argument === '--6') flags.ipv6 = true;
-		else if (argument === '--port') {
-			const value = argv[++index];
-			if (value === undefined || !/^\d{1,5}$/.test(value)) return undefined;
-			const port = Number(value);
-			if (port < 1 || port > 65535) return undefined;
-			flags.port = port;
-		} else return undefined;
-	}
-	return flags;
-}
-
-async function meowFlags(argv: string[]): Promise<ListFlags> {
-	const {integerFlag, parseCommand} = await import('./flags.js');
-	const cli = await parseCommand({
-		name: 'list',
-		help,
-		argv,
-		flags: {
-			json: {type: 'boolean' as const},
-			tcp: {type: 'boolean' as const},
-			udp: {type: 'boolean' as const},
-			port: {type: 'string' as const},
-			4: {type: 'boolean' as const},
-			6: {type: 'boolean' as const},
+export const listCommand = {
+	name: 'list',
+	help,
+	flags: {
+		json: {type: 'boolean'},
+		tcp: {type: 'boolean'},
+		udp: {type: 'boolean'},
+		port: {type: 'string'},
+		4: {type: 'boolean'},
+		6: {type: 'boolean'},
+	},
+	conflicts: [
+		{
+			flags: ['--tcp', '--udp'],
+			why: 'each keep one protocol: give one, or neither for both',
 		},
-	});
-	const flags = cli.flags as Record<string, unknown>;
-	// meow only honours --help and --version when they come alone.
-	if (flags.help) cli.showHelp(0);
-	if (flags.version) cli.showVersion();
-	return {
-		json: Boolean(flags.json),
-		tcp: Boolean(flags.tcp),
-		udp: Boolean(flags.udp),
-		port: integerFlag('port', flags.port as string | undefined, {min: 1, max: 65535}),
-		ipv4: Boolean(flags['4']),
-		ipv6: Boolean(flags['6']),
-	};
-}
+		{
+			flags: ['--4', '--6'],
+			why: 'each keep one address family: give one, or neither for both',
+		},
+	],
+} as const satisfies CommandTable;
 
 export async function run(argv: string[]): Promise<number> {
-	const flags = quickFlags(argv) ?? (await meowFlags(argv));
-	const protocols: Array<'tcp' | 'udp'> = [];
-	if (flags.tcp) protocols.push('tcp');
-	if (flags.udp) protocols.push('udp');
-	const want4 = Boolean(flags.ipv4);
-	const want6 = Boolean(flags.ipv6);
+	const {flags} = await parseCommand(listCommand, argv);
 	const filter: ListFilter = {
-		protocols: protocols.length > 0 ? protocols : undefined,
-		port: flags.port,
-		family: want4 === want6 ? undefined : want4 ? 4 : 6,
+		protocols: flags.tcp ? ['tcp'] : flags.udp ? ['udp'] : undefined,
+		port: flags.port === undefined ? undefined : parsePort(flags.port, {what: '--port'}),
+		family: flags[4] ? 4 : flags[6] ? 6 : undefined,
 	};
 	const snapshot = readListeners();
 	const listeners = sortListeners(filterListeners(snapshot.listeners, filter));

@@ -7,7 +7,7 @@
 import path from 'node:path';
 import process from 'node:process';
 import {createInterface} from 'node:readline/promises';
-import {PortSpecError, UsageError} from '../core/errors.js';
+import {UsageError} from '../core/errors.js';
 import {
 	applyReconfigure,
 	planReconfigure,
@@ -16,7 +16,7 @@ import {
 	type RestartMode,
 } from '../core/conflicts/reconfigure.js';
 import {systemctlManager} from '../core/processes/systemd.js';
-import {parseCommand} from './flags.js';
+import {parseCommand, parsePort, type CommandTable} from './flags.js';
 
 const help = `
 	Usage
@@ -59,27 +59,6 @@ const help = `
 	restart, neither a systemd unit nor given --restart-cmd, is left changed and
 	validated with the command to run printed); 2 for bad usage.
 `;
-
-type MoveFlags = {
-	to?: string;
-	config?: string;
-	dryRun?: boolean;
-	yes?: boolean;
-	restart?: boolean;
-	restartCmd?: string;
-	checkCmd?: string;
-	json?: boolean;
-};
-
-function parsePort(text: string, what: string): number {
-	if (!/^\d+$/.test(text))
-		throw new PortSpecError(`${what}: "${text}" is not a port number`);
-	const port = Number(text);
-	if (port < 1 || port > 65535) {
-		throw new PortSpecError(`${what}: ${text} is out of range 1-65535`);
-	}
-	return port;
-}
 
 function planJson(plan: ReconfigurePlan) {
 	return {
@@ -131,33 +110,35 @@ async function confirm(question: string): Promise<boolean> {
 	}
 }
 
+export const moveCommand = {
+	name: 'move',
+	help,
+	flags: {
+		to: {type: 'string'},
+		config: {type: 'string'},
+		dryRun: {type: 'boolean'},
+		yes: {type: 'boolean', short: 'y'},
+		restart: {type: 'boolean', negatable: true},
+		restartCmd: {type: 'string'},
+		checkCmd: {type: 'string'},
+		json: {type: 'boolean'},
+	},
+	words: {name: 'PORT', min: 1, max: 1},
+	conflicts: [
+		{flags: ['--no-restart', '--restart-cmd'], why: 'contradict each other: pick one'},
+	],
+} as const satisfies CommandTable;
+
 export async function run(argv: string[]): Promise<number> {
-	const cli = await parseCommand({
-		name: 'move',
-		help,
-		argv,
-		flags: {
-			to: {type: 'string'},
-			config: {type: 'string'},
-			dryRun: {type: 'boolean'},
-			yes: {type: 'boolean', shortFlag: 'y'},
-			restart: {type: 'boolean'},
-			restartCmd: {type: 'string'},
-			checkCmd: {type: 'string'},
-			json: {type: 'boolean'},
-		},
-	});
-	const flags = cli.flags as MoveFlags;
-	if (cli.input.length !== 1) {
-		throw new UsageError('move takes one PORT (see portui move --help)');
-	}
-	const port = parsePort(cli.input[0]!, 'PORT');
+	const cli = await parseCommand(moveCommand, argv);
+	const flags = cli.flags;
+	const port = parsePort(cli.input[0]!);
 	if (flags.to === undefined)
 		throw new UsageError('--to N|auto is required (see portui move --help)');
-	const to = flags.to === 'auto' ? 'auto' : parsePort(flags.to, '--to');
-	if (flags.restart === false && flags.restartCmd) {
-		throw new UsageError('--no-restart and --restart-cmd contradict each other');
-	}
+	const to =
+		flags.to === 'auto'
+			? 'auto'
+			: parsePort(flags.to, {what: '--to', expected: 'a number 1-65535 or auto'});
 
 	const plan = planReconfigure({
 		port,

@@ -6,8 +6,12 @@
  */
 import process from 'node:process';
 import {UsageError} from '../core/errors.js';
-import {integerFlag, parseCommand} from './flags.js';
-import {parsePortArgument} from './kill.js';
+import {
+	integerFlag,
+	parseCommand,
+	parsePortArgument,
+	type CommandTable,
+} from './flags.js';
 
 const help = `
 	Usage
@@ -32,32 +36,21 @@ const help = `
 	  $ portui resolve 8080 --config ./app/.env
 `;
 
+export const resolveCommand = {
+	name: 'resolve',
+	help,
+	flags: {
+		config: {type: 'string', multiple: true},
+		timeout: {type: 'string'},
+	},
+	words: {name: 'PORT', min: 1, max: 1},
+} as const satisfies CommandTable;
+
 export async function run(argv: string[]): Promise<number> {
-	const cli = await parseCommand({
-		name: 'resolve',
-		help,
-		argv,
-		flags: {
-			config: {type: 'string' as const, isMultiple: true},
-			timeout: {type: 'string' as const},
-		},
-	});
-	const flags = cli.flags as Record<string, unknown>;
-	if (flags.help) cli.showHelp(0);
-	if (flags.version) cli.showVersion();
-	if (cli.input.length !== 1) {
-		throw new UsageError(
-			cli.input.length === 0
-				? 'resolve needs a PORT (see portui resolve --help)'
-				: `resolve takes one PORT, got ${cli.input.length} (see portui resolve --help)`,
-		);
-	}
-	const {port, protocols} = parsePortArgument(cli.input[0]!);
-	const timeoutSeconds = integerFlag('timeout', flags.timeout as string | undefined, {
-		min: 0,
-		max: 3600,
-	});
-	const configFiles = ((flags.config as string[] | undefined) ?? []).filter(Boolean);
+	const {flags, input} = await parseCommand(resolveCommand, argv);
+	const {port, protocols} = parsePortArgument(input[0]!);
+	const timeoutSeconds = integerFlag('timeout', flags.timeout, {min: 0, max: 3600});
+	const configFiles = flags.config;
 	if (!process.stdout.isTTY || !process.stdin.isTTY) {
 		throw new UsageError(
 			`resolve needs a terminal; to script it use portui kill ${port} --yes or portui move ${port} --to auto --yes`,

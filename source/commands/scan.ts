@@ -24,7 +24,7 @@ import {
 	validateTargets,
 } from '../core/scan/targets.js';
 import {serviceName} from '../core/sockets/services.js';
-import {integerFlag, parseCommand} from './flags.js';
+import {integerFlag, parseCommand, type CommandTable} from './flags.js';
 
 const help = `
 Usage
@@ -51,37 +51,39 @@ Options
 Exit codes: 0 done, 1 some hosts failed, 2 bad input, 130 cancelled (Ctrl-C).
 `;
 
-const flags = {
-	ports: {type: 'string', shortFlag: 'p'},
-	top: {type: 'string'},
-	udp: {type: 'boolean'},
-	syn: {type: 'boolean'},
-	timeout: {type: 'string'},
-	concurrency: {type: 'string'},
-	rate: {type: 'string'},
-	retries: {type: 'string'},
-	banner: {type: 'boolean'},
-	exclude: {type: 'string', isMultiple: true},
-	all: {type: 'boolean'},
-	json: {type: 'boolean'},
-	yes: {type: 'boolean'},
-} as const;
-
-type ScanFlags = {
-	ports?: string;
-	top?: string;
-	udp?: boolean;
-	syn?: boolean;
-	timeout?: string;
-	concurrency?: string;
-	rate?: string;
-	retries?: string;
-	banner?: boolean;
-	exclude?: string[];
-	all?: boolean;
-	json?: boolean;
-	yes?: boolean;
-};
+export const scanCommand = {
+	name: 'scan',
+	help,
+	flags: {
+		ports: {type: 'string', short: 'p'},
+		top: {type: 'string'},
+		udp: {type: 'boolean'},
+		syn: {type: 'boolean'},
+		timeout: {type: 'string'},
+		concurrency: {type: 'string'},
+		rate: {type: 'string'},
+		retries: {type: 'string'},
+		banner: {type: 'boolean'},
+		exclude: {type: 'string', multiple: true},
+		all: {type: 'boolean'},
+		json: {type: 'boolean'},
+		yes: {type: 'boolean'},
+	},
+	words: {
+		name: 'TARGETS',
+		min: 1,
+		max: Number.POSITIVE_INFINITY,
+		missing: 'a target, e.g. portui scan 127.0.0.1',
+	},
+	conflicts: [
+		{flags: ['--udp', '--syn'], why: 'are different scans: pick one'},
+		{flags: ['--ports', '--top'], why: 'both choose ports: pick one'},
+		{
+			flags: ['--udp', '--banner'],
+			why: 'do not go together: banners are read from open TCP ports',
+		},
+	],
+} as const satisfies CommandTable;
 
 function formatDuration(ms: number): string {
 	return ms < 10_000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms / 1000)} s`;
@@ -186,20 +188,8 @@ async function confirm(addresses: string[]): Promise<boolean> {
 }
 
 export async function run(argv: string[]): Promise<number> {
-	const cli = await parseCommand({name: 'scan', help, flags, argv});
-	const raw = cli.flags as Record<string, unknown>;
-	// meow only honours --help and --version when they come alone.
-	if (raw.help) cli.showHelp(0);
-	if (raw.version) cli.showVersion();
-	const options = raw as ScanFlags;
-	if (cli.input.length === 0)
-		throw new UsageError(
-			'scan needs a target (e.g. portui scan 127.0.0.1; see portui scan --help)',
-		);
-	if (options.udp && options.syn)
-		throw new UsageError('--udp and --syn are different scans: pick one');
-	if (options.ports !== undefined && options.top !== undefined)
-		throw new UsageError('-p and --top both choose ports: pick one');
+	const cli = await parseCommand(scanCommand, argv);
+	const options = cli.flags;
 	const technique: Technique = options.udp ? 'udp' : options.syn ? 'syn' : 'connect';
 	const protocol = technique === 'udp' ? 'udp' : 'tcp';
 	const top = integerFlag('top', options.top, {min: 1, max: 65_535});

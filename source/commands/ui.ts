@@ -6,7 +6,8 @@
  */
 import process from 'node:process';
 import {UsageError} from '../core/errors.js';
-import {parseCommand} from './flags.js';
+import {safeText} from '../format/safe-text.js';
+import {parseCommand, type CommandTable} from './flags.js';
 
 const help = `
 Usage
@@ -34,7 +35,7 @@ export function parseInterval(value: string | undefined): number {
 	if (value === undefined) return 1000;
 	const text = value.trim();
 	if (!/^(\d+(\.\d*)?|\.\d+)$/.test(text)) {
-		throw new UsageError(`--interval: "${value}" is not a number of seconds`);
+		throw new UsageError(`--interval: "${safeText(value)}" is not a number of seconds`);
 	}
 	const seconds = Number(text);
 	if (seconds < MIN_INTERVAL_S || seconds > MAX_INTERVAL_S) {
@@ -45,22 +46,25 @@ export function parseInterval(value: string | undefined): number {
 	return Math.round(seconds * 1000);
 }
 
-export async function run(argv: string[]): Promise<number> {
-	const cli = await parseCommand({
-		name: '',
-		help,
-		argv,
-		flags: {
-			interval: {type: 'string' as const},
-			tcp: {type: 'boolean' as const},
-			udp: {type: 'boolean' as const},
+export const uiCommand = {
+	name: '',
+	help,
+	flags: {
+		interval: {type: 'string'},
+		tcp: {type: 'boolean'},
+		udp: {type: 'boolean'},
+	},
+	conflicts: [
+		{
+			flags: ['--tcp', '--udp'],
+			why: 'each show one protocol: give one, or neither for both',
 		},
-	});
-	const flags = cli.flags as Record<string, unknown>;
-	// meow only honours --help and --version when they come alone.
-	if (flags.help) cli.showHelp(0);
-	if (flags.version) cli.showVersion();
-	const intervalMs = parseInterval(flags.interval as string | undefined);
+	],
+} as const satisfies CommandTable;
+
+export async function run(argv: string[]): Promise<number> {
+	const {flags} = await parseCommand(uiCommand, argv);
+	const intervalMs = parseInterval(flags.interval);
 	const tcp = Boolean(flags.tcp);
 	const udp = Boolean(flags.udp);
 

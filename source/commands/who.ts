@@ -4,10 +4,9 @@
  * usage errors.
  */
 import process from 'node:process';
-import {PortSpecError, UsageError} from '../core/errors.js';
 import {whoPort, whoToJson} from '../core/processes/who.js';
 import {formatWhoText} from '../format/who-text.js';
-import {parseCommand} from './flags.js';
+import {parseCommand, parsePort, type CommandTable} from './flags.js';
 
 const help = `
 	Usage
@@ -29,38 +28,17 @@ const help = `
 	  $ portui who 53 --json
 `;
 
-/** Parses a port argument: a decimal number 1-65535. */
-export function parsePort(text: string | undefined): number {
-	if (text === undefined)
-		throw new UsageError('who needs a PORT (see portui who --help)');
-	if (!/^\d+$/.test(text.trim())) {
-		throw new PortSpecError(`"${text}" is not a port (expected a number 1-65535)`);
-	}
-	const port = Number(text.trim());
-	if (port < 1 || port > 65535) {
-		throw new PortSpecError(`port ${text.trim()} is out of range 1-65535`);
-	}
-	return port;
-}
+export const whoCommand = {
+	name: 'who',
+	help,
+	flags: {json: {type: 'boolean'}},
+	words: {name: 'PORT', min: 1, max: 1},
+} as const satisfies CommandTable;
 
 export async function run(argv: string[]): Promise<number> {
-	const cli = await parseCommand({
-		name: 'who',
-		help,
-		argv,
-		flags: {json: {type: 'boolean' as const}},
-	});
-	const flags = cli.flags as Record<string, unknown>;
-	// meow only honours --help and --version when they come alone.
-	if (flags.help) cli.showHelp(0);
-	if (flags.version) cli.showVersion();
-	const json = Boolean(flags.json);
-	if (cli.input.length > 1) {
-		throw new UsageError(
-			`who takes one PORT, got ${cli.input.length} (see portui who --help)`,
-		);
-	}
-	const port = parsePort(cli.input[0]);
+	const cli = await parseCommand(whoCommand, argv);
+	const json = Boolean(cli.flags.json);
+	const port = parsePort(cli.input[0]!);
 	const result = await whoPort(port);
 	for (const gone of result.gone) {
 		process.stderr.write(

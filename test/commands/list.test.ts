@@ -11,7 +11,6 @@ import {
 	formatListTable,
 	hiddenHint,
 	pidCell,
-	quickFlags,
 	sortListeners,
 } from '../../source/commands/list.js';
 import {encodeListenersJson, listenerToJson} from '../../source/core/sockets/json.js';
@@ -135,30 +134,6 @@ test('JSON written in chunks joins into one valid array', () => {
 	assert.deepEqual(JSON.parse(json(many.slice(0, 1))), [
 		JSON.parse(JSON.stringify(listenerToJson(many[0]!))),
 	]);
-});
-
-test('everyday flags skip meow; anything unusual is left to it', () => {
-	assert.deepEqual(quickFlags([]), {});
-	assert.deepEqual(quickFlags(['--json', '--tcp', '--port', '80', '--6']), {
-		json: true,
-		tcp: true,
-		port: 80,
-		ipv6: true,
-	});
-	for (const argv of [
-		['--help'],
-		['--version'],
-		['--port=80'],
-		['--port'],
-		['--port', 'abc'],
-		['--port', '0'],
-		['--port', '70000'],
-		['-4'],
-		['--bogus'],
-		['extra'],
-	]) {
-		assert.equal(quickFlags(argv), undefined, argv.join(' '));
-	}
 });
 
 test('the hint names the hidden count only when not root', () => {
@@ -322,7 +297,7 @@ test('the build bundles the cold list into one CommonJS file, and it finds the a
 		assert.equal(typeof list[name], 'function', name);
 	// The bundle's own copy of the addon loader finds build/Release from dist/commands.
 	assert.ok((list.loadAddon as () => unknown)(), 'the bundled list loads the addon');
-	// --help and mistakes go through meow, an ES module the bundle imports on demand.
+	// --help goes through meow, an ES module the bundle imports on demand.
 	const help = spawnSync(process.execPath, [cli, 'list', '--help'], {encoding: 'utf8'});
 	assert.equal(help.status, 0, help.stderr);
 	assert.match(help.stdout, /\$ portui list \[options\]/);
