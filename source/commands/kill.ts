@@ -5,7 +5,6 @@
  * exits 0 only when the port is free afterwards.
  */
 import process from 'node:process';
-import {createInterface} from 'node:readline/promises';
 import {PortSpecError, UsageError} from '../core/errors.js';
 import {
 	executeTermination,
@@ -20,6 +19,8 @@ import {
 } from '../core/conflicts/terminate.js';
 import type {Protocol} from '../core/sockets/listener.js';
 import {integerFlag, parseCommand} from './flags.js';
+import {ask} from './prompt.js';
+import {stderr, stdout, writeJson} from './write-out.js';
 
 const help = `
 	Usage
@@ -75,35 +76,25 @@ type Output = {
 };
 
 function makeOutput(json: boolean): Output {
-	const stream = json ? process.stderr : process.stdout;
+	const out = json ? stderr : stdout;
 	let live = false;
 	return {
 		say(line) {
-			if (live) stream.write('\n');
+			if (live) out.line('');
 			live = false;
-			stream.write(`${line}\n`);
+			out.line(line);
 		},
 		progress(line) {
-			if (!stream.isTTY) return;
-			stream.write(`\r\x1b[2K${line}`);
+			if (!out.isTTY) return;
+			out.control('clearLine');
+			out.text(line);
 			live = true;
 		},
 		endProgress() {
-			if (live) stream.write('\n');
+			if (live) out.line('');
 			live = false;
 		},
 	};
-}
-
-async function ask(question: string): Promise<string> {
-	const reader = createInterface({input: process.stdin, output: process.stderr});
-	try {
-		return (await reader.question(question)).trim();
-	} catch {
-		return '';
-	} finally {
-		reader.close();
-	}
 }
 
 function holderLine(holder: PlannedHolder): string {
@@ -233,8 +224,7 @@ export async function run(argv: string[]): Promise<number> {
 
 	const plan = await planTermination(port, {protocols, signal});
 	if (plan.sockets.length === 0) {
-		if (json)
-			process.stdout.write(`${JSON.stringify(resultJson(plan, [], undefined))}\n`);
+		if (json) writeJson(resultJson(plan, [], undefined));
 		out.say(`nothing is listening on port ${port}${protocols ? `/${protocols[0]}` : ''}`);
 		return 1;
 	}
@@ -247,8 +237,8 @@ export async function run(argv: string[]): Promise<number> {
 		if (yes) {
 			if (pids.every((pid) => confirmPids.includes(pid))) {
 				for (const pid of pids) confirmed.add(pid);
-				process.stderr.write(
-					`portui: WARNING: acting on ${pids.join(', ')}, which serves this terminal session: the session will drop\n`,
+				stderr.line(
+					`portui: WARNING: acting on ${pids.join(', ')}, which serves this terminal session: the session will drop`,
 				);
 			} else {
 				out.say(
@@ -257,7 +247,7 @@ export async function run(argv: string[]): Promise<number> {
 			}
 			continue;
 		}
-		process.stderr.write(`WARNING: ${target.refusal.reason}.\n`);
+		stderr.line(`WARNING: ${target.refusal.reason}.`);
 		// readline redraws its prompt line: the question must be the prompt itself.
 		const answer = await ask(
 			`Type the pid ${pids.join(' and ')} to confirm, anything else to leave it: `,
@@ -278,10 +268,7 @@ export async function run(argv: string[]): Promise<number> {
 			disable: false,
 			out,
 		});
-		if (json)
-			process.stdout.write(
-				`${JSON.stringify(resultJson(plan, confirmedList, result))}\n`,
-			);
+		if (json) writeJson(resultJson(plan, confirmedList, result));
 		out.say(`nothing was signalled: port ${port} is still in use`);
 		return result.free ? 0 : 1;
 	}
@@ -303,8 +290,7 @@ export async function run(argv: string[]): Promise<number> {
 		disable: flags.disable === true,
 		out,
 	});
-	if (json)
-		process.stdout.write(`${JSON.stringify(resultJson(plan, confirmedList, result))}\n`);
+	if (json) writeJson(resultJson(plan, confirmedList, result));
 	if (result.free) {
 		out.say(`port ${port} is free`);
 		return 0;

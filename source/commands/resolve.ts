@@ -8,6 +8,7 @@ import process from 'node:process';
 import {UsageError} from '../core/errors.js';
 import {integerFlag, parseCommand} from './flags.js';
 import {parsePortArgument} from './kill.js';
+import {stdout} from './write-out.js';
 
 const help = `
 	Usage
@@ -58,7 +59,7 @@ export async function run(argv: string[]): Promise<number> {
 		max: 3600,
 	});
 	const configFiles = ((flags.config as string[] | undefined) ?? []).filter(Boolean);
-	if (!process.stdout.isTTY || !process.stdin.isTTY) {
+	if (!stdout.isTTY || !process.stdin.isTTY) {
 		throw new UsageError(
 			`resolve needs a terminal; to script it use portui kill ${port} --yes or portui move ${port} --to auto --yes`,
 		);

@@ -7,6 +7,7 @@
 import process from 'node:process';
 import {UsageError} from '../core/errors.js';
 import {parseCommand} from './flags.js';
+import {stdout} from './write-out.js';
 
 const help = `
 Usage
@@ -64,7 +65,7 @@ export async function run(argv: string[]): Promise<number> {
 	const tcp = Boolean(flags.tcp);
 	const udp = Boolean(flags.udp);
 
-	if (!process.stdout.isTTY || !process.stdin.isTTY) {
+	if (!stdout.isTTY || !process.stdin.isTTY) {
 		const list = await import('./list.js');
 		return list.run([...(tcp ? ['--tcp'] : []), ...(udp ? ['--udp'] : [])]);
 	}
