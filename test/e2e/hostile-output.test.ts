@@ -88,12 +88,12 @@ const COMM_SHOWN = String.raw`\x1b]2;T\x07\x1b[2J\x9b\u202e`;
 function terminalProblems(
 	window: RecordedWindow,
 	bytes: Buffer,
-	allowedCsi?: RegExp,
+	{allowedCsi, ownSequences = []}: {allowedCsi?: RegExp; ownSequences?: string[]} = {},
 ): string[] {
 	const problems = summariseFindings(terminalFindings(bytes, {allowedCsi})).map(
 		(finding) => `${window.name}: ${finding}`,
 	);
-	for (const name of rawHostile(bytes))
+	for (const name of rawHostile(bytes, ownSequences))
 		problems.push(`${window.name}: sent raw: ${name}`);
 	const title = window.title();
 	if (title !== os.hostname())
@@ -214,7 +214,7 @@ test(
 				window.key('Enter');
 			}
 			const bytes = await window.waitForBytes(`${end}\r\n`);
-			problems.push(...terminalProblems(window, bytes, CLI_CSI));
+			problems.push(...terminalProblems(window, bytes, {allowedCsi: CLI_CSI}));
 			const screen = window.screen();
 			for (const shown of run.shows) {
 				const expected = shown
@@ -274,6 +274,7 @@ test(
 				String.raw`harmless\rStop it? [y/N] \x1b]52;c;cHduZWQ=\x07`,
 				String.raw`bin-\x1b]0;pwned-title\x07`,
 				String.raw`cwd/\x1b]52;c;cHduZWQ=\x07/\x1b]52;p;cHduZWQ=\x1b\/`,
+				String.raw`\x1b[1A\x1b[2K`,
 				String.raw`systemd unit \x1b]0;unit-title\x07\x9d0;c1\x9c\u202ex.service`,
 			])
 				expectShown(screen, shown, 'the process screen');
@@ -351,7 +352,14 @@ test(
 		} catch (error) {
 			problems.push(`the walk through the screens stopped: ${(error as Error).message}`);
 		}
-		problems.push(...terminalProblems(window, window.bytes()));
+		// Ink erases its previous frame line by line with exactly that corpus entry's
+		// sequence (cursor up, erase line): in the UI it is portui's own, and the
+		// process screen shows the hostile one as escapes (checked above).
+		problems.push(
+			...terminalProblems(window, window.bytes(), {
+				ownSequences: ['cursor up and erase line'],
+			}),
+		);
 		assert.equal(
 			problems.length,
 			0,

@@ -64,11 +64,13 @@ export function summariseFindings(findings: string[]): string[] {
 
 /**
  * The corpus entries that arrived exactly as the attacker wrote them (a
- * terminal's line discipline sends a newline as CR LF).
+ * terminal's line discipline sends a newline as CR LF). `except` names
+ * entries the program itself sends as part of its own output.
  */
-export function rawHostile(bytes: Buffer): string[] {
+export function rawHostile(bytes: Buffer, except: string[] = []): string[] {
 	const text = bytes.toString('utf8');
 	return hostileStrings
+		.filter((entry) => !except.includes(entry.name))
 		.filter(
 			(entry) =>
 				text.includes(entry.text) || text.includes(entry.text.replaceAll('\n', '\r\n')),
