@@ -291,7 +291,9 @@ test(
 
 			window.type('x');
 			screen = await window.waitForScreen(
-				(text) => text.includes(`Resolve tcp/${sources.port}`) && text.includes('holds'),
+				// The party line (`holds` padded), not the loading line that also says it.
+				(text) =>
+					text.includes(`Resolve tcp/${sources.port}`) && /^holds {2,}/m.test(text),
 				'the resolve screen',
 			);
 			expectShown(screen, COMM_START, 'the resolve screen');
