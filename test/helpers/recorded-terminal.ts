@@ -6,7 +6,7 @@
  * stop() kills the server and everything running in it.
  */
 import {execFileSync, spawnSync} from 'node:child_process';
-import {existsSync, readFileSync} from 'node:fs';
+import {existsSync, readFileSync, rmSync} from 'node:fs';
 import path from 'node:path';
 
 const sleep = async (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -132,5 +132,10 @@ export class RecordedTerminal {
 
 	stop(): void {
 		spawnSync('tmux', ['-L', this.socket, 'kill-server'], {stdio: 'ignore'});
+		// tmux leaves the socket file behind.
+		const uid = process.getuid?.() ?? 0;
+		rmSync(path.join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${uid}`, this.socket), {
+			force: true,
+		});
 	}
 }
