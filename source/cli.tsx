@@ -9,6 +9,7 @@
 import {createRequire} from 'node:module';
 import process from 'node:process';
 import {describeError, PortuiError, UsageError} from './core/errors.js';
+import {errorLine, exitQuietlyOnClosedPipe, stderr} from './commands/write-out.js';
 import {safeText} from './format/safe-text.js';
 
 type Command = {run: (argv: string[]) => Promise<number>};
@@ -78,12 +79,7 @@ async function main(argv: string[]): Promise<number> {
 			);
 		}
 		if (first === 'list') return runList(rest);
-		// `portui scan … | head`: a reader that stops early ends the command
-		// quietly, as it ends `ss`. (list writes with writeSync and handles it.)
-		process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-			if (error.code === 'EPIPE') process.exit(0);
-			throw error;
-		});
+		exitQuietlyOnClosedPipe();
 		const command = await load();
 		return command.run(rest);
 	}
@@ -94,9 +90,10 @@ async function main(argv: string[]): Promise<number> {
 try {
 	process.exitCode = await main(process.argv.slice(2));
 } catch (error: unknown) {
-	process.stderr.write(`portui: ${describeError(error)}\n`);
+	// Messages carry paths, names and what was typed: the line is made safe like any other.
+	errorLine(describeError(error));
 	if (process.env.PORTUI_DEBUG && error instanceof Error)
-		process.stderr.write(`${error.stack}\n`);
+		stderr.block(`${error.stack}\n`);
 	const known = portuiErrors.some((type) => error instanceof type);
 	process.exitCode = known ? (error as PortuiError).exitCode : 1;
 }

@@ -3,11 +3,11 @@
  * on (TCP or UDP) and no known config declares: a port to give a new or moved
  * service.
  */
-import process from 'node:process';
 import {PortuiError} from '../core/errors.js';
 import {findFreePort} from '../core/conflicts/free-port.js';
 import {parsePorts} from '../core/scan/ports.js';
 import {parseCommand, type CommandTable} from './flags.js';
+import {stdout, writeJson} from './write-out.js';
 
 const help = `
 	Usage
@@ -42,20 +42,18 @@ export async function run(argv: string[]): Promise<number> {
 	const candidates = parsePorts(range);
 	const result = findFreePort({candidates});
 	if (flags.json) {
-		process.stdout.write(
-			`${JSON.stringify({
-				range,
-				port: result.port ?? null,
-				skipped: {
-					listening: result.listening,
-					declared: result.declared,
-					connected: result.connected,
-				},
-			})}\n`,
-		);
+		writeJson({
+			range,
+			port: result.port ?? null,
+			skipped: {
+				listening: result.listening,
+				declared: result.declared,
+				connected: result.connected,
+			},
+		});
 		return result.port === undefined ? 1 : 0;
 	}
 	if (result.port === undefined) throw new PortuiError(`no free port in ${range}`);
-	process.stdout.write(`${result.port}\n`);
+	stdout.line(String(result.port));
 	return 0;
 }

@@ -5,7 +5,6 @@
  * exits 0 only when the port is free afterwards.
  */
 import process from 'node:process';
-import {createInterface} from 'node:readline/promises';
 import {UsageError} from '../core/errors.js';
 import {
 	executeTermination,
@@ -18,13 +17,14 @@ import {
 	type TerminateResult,
 	type TerminateTarget,
 } from '../core/conflicts/terminate.js';
-import {safeText} from '../format/safe-text.js';
 import {
 	integerFlag,
 	parseCommand,
 	parsePortArgument,
 	type CommandTable,
 } from './flags.js';
+import {ask} from './prompt.js';
+import {stderr, stdout, writeJson} from './write-out.js';
 
 const help = `
 	Usage
@@ -69,35 +69,25 @@ type Output = {
 };
 
 function makeOutput(json: boolean): Output {
-	const stream = json ? process.stderr : process.stdout;
+	const out = json ? stderr : stdout;
 	let live = false;
 	return {
 		say(line) {
-			if (live) stream.write('\n');
+			if (live) out.line('');
 			live = false;
-			stream.write(`${line}\n`);
+			out.line(line);
 		},
 		progress(line) {
-			if (!stream.isTTY) return;
-			stream.write(`\r\x1b[2K${line}`);
+			if (!out.isTTY) return;
+			out.control('clearLine');
+			out.text(line);
 			live = true;
 		},
 		endProgress() {
-			if (live) stream.write('\n');
+			if (live) out.line('');
 			live = false;
 		},
 	};
-}
-
-async function ask(question: string): Promise<string> {
-	const reader = createInterface({input: process.stdin, output: process.stderr});
-	try {
-		return (await reader.question(question)).trim();
-	} catch {
-		return '';
-	} finally {
-		reader.close();
-	}
 }
 
 function holderLine(holder: PlannedHolder): string {
@@ -123,7 +113,7 @@ function describePlan(plan: TerminatePlan, out: Output): void {
 				`      ${target.refusal.confirmable ? 'needs confirmation' : 'refused'}: ${target.refusal.reason}`,
 			);
 		}
-		for (const note of target.notes ?? []) out.say(`      note: ${safeText(note)}`);
+		for (const note of target.notes ?? []) out.say(`      note: ${note}`);
 	}
 }
 
@@ -219,8 +209,7 @@ export async function run(argv: string[]): Promise<number> {
 
 	const plan = await planTermination(port, {protocols, signal});
 	if (plan.sockets.length === 0) {
-		if (json)
-			process.stdout.write(`${JSON.stringify(resultJson(plan, [], undefined))}\n`);
+		if (json) writeJson(resultJson(plan, [], undefined));
 		out.say(`nothing is listening on port ${port}${protocols ? `/${protocols[0]}` : ''}`);
 		return 1;
 	}
@@ -233,8 +222,8 @@ export async function run(argv: string[]): Promise<number> {
 		if (yes) {
 			if (pids.every((pid) => confirmPids.includes(pid))) {
 				for (const pid of pids) confirmed.add(pid);
-				process.stderr.write(
-					`portui: WARNING: acting on ${pids.join(', ')}: ${safeText(target.refusal.reason)}\n`,
+				stderr.line(
+					`portui: WARNING: acting on ${pids.join(', ')}: ${target.refusal.reason}`,
 				);
 			} else {
 				out.say(
@@ -243,7 +232,7 @@ export async function run(argv: string[]): Promise<number> {
 			}
 			continue;
 		}
-		process.stderr.write(`WARNING: ${safeText(target.refusal.reason)}.\n`);
+		stderr.line(`WARNING: ${target.refusal.reason}.`);
 		// readline redraws its prompt line: the question must be the prompt itself.
 		const answer = await ask(
 			`Type the pid ${pids.join(' and ')} to confirm, anything else to leave it: `,
@@ -264,10 +253,7 @@ export async function run(argv: string[]): Promise<number> {
 			disable: false,
 			out,
 		});
-		if (json)
-			process.stdout.write(
-				`${JSON.stringify(resultJson(plan, confirmedList, result))}\n`,
-			);
+		if (json) writeJson(resultJson(plan, confirmedList, result));
 		out.say(`nothing was signalled: port ${port} is still in use`);
 		return result.free ? 0 : 1;
 	}
@@ -289,8 +275,7 @@ export async function run(argv: string[]): Promise<number> {
 		disable: flags.disable === true,
 		out,
 	});
-	if (json)
-		process.stdout.write(`${JSON.stringify(resultJson(plan, confirmedList, result))}\n`);
+	if (json) writeJson(resultJson(plan, confirmedList, result));
 	if (result.free) {
 		out.say(`port ${port} is free`);
 		return 0;
@@ -339,9 +324,7 @@ async function runExecution(
 								target.namespaceInit &&
 								survivors.some((holder) => holder.pid === target.namespaceInit!.pid)
 							)
-								out.say(
-									`note: ${safeText(target.refusal?.reason ?? target.description)}`,
-								);
+								out.say(`note: ${target.refusal?.reason ?? target.description}`);
 						}
 						const answer = await ask(
 							`Still running after ${options.timeoutSeconds}s: ${survivors.map((holder) => holder.pid).join(', ')}. Send SIGKILL? [y/N] `,

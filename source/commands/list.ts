@@ -2,7 +2,6 @@
  * `portui list`: every listening socket as an aligned table or JSON. Plain
  * printing: no React, no Ink.
  */
-import process from 'node:process';
 import {formatAge} from '../format/duration.js';
 import {formatTextTable, writeTextTable, type TextColumn} from '../format/text-table.js';
 import {encodeListenersJson} from '../core/sockets/json.js';
@@ -10,7 +9,7 @@ import type {Listener, ListenerSnapshot} from '../core/sockets/listener.js';
 import {readListeners} from '../core/sockets/reader.js';
 import {serviceName} from '../core/sockets/services.js';
 import {parseCommand, parsePort, type CommandTable} from './flags.js';
-import {writeAllSync} from './write-out.js';
+import {stderr, stdout, stdoutBytes} from './write-out.js';
 
 const help = `
 Usage
@@ -143,14 +142,14 @@ export async function run(argv: string[]): Promise<number> {
 	const listeners = sortListeners(filterListeners(snapshot.listeners, filter));
 	try {
 		if (flags.json) {
-			encodeListenersJson(listeners, (chunk) => writeAllSync(1, chunk));
+			encodeListenersJson(listeners, stdoutBytes);
 		} else {
-			const width = process.stdout.isTTY ? process.stdout.columns : undefined;
+			// The cells are made safe (and measured after) in the table's cell layer.
 			writeTextTable(
 				LIST_COLUMNS,
 				listTableRows(listeners, snapshot.takenAtMs),
-				(chunk) => writeAllSync(1, chunk),
-				{maxWidth: width},
+				stdoutBytes,
+				{maxWidth: stdout.columns},
 			);
 		}
 	} catch (error: unknown) {
@@ -162,6 +161,6 @@ export async function run(argv: string[]): Promise<number> {
 		...snapshot,
 		hiddenCount: listeners.filter((listener) => listener.processesHidden).length,
 	});
-	if (hint) process.stderr.write(`${hint}\n`);
+	if (hint) stderr.line(hint);
 	return 0;
 }

@@ -6,7 +6,6 @@
  */
 import path from 'node:path';
 import process from 'node:process';
-import {createInterface} from 'node:readline/promises';
 import {UsageError} from '../core/errors.js';
 import {
 	applyReconfigure,
@@ -17,6 +16,8 @@ import {
 } from '../core/conflicts/reconfigure.js';
 import {systemctlManager} from '../core/processes/systemd.js';
 import {parseCommand, parsePort, type CommandTable} from './flags.js';
+import {confirm} from './prompt.js';
+import {stderr, stdout, writeJson} from './write-out.js';
 
 const help = `
 	Usage
@@ -100,16 +101,6 @@ function outcomeJson(outcome: ReconfigureOutcome) {
 	};
 }
 
-async function confirm(question: string): Promise<boolean> {
-	const prompt = createInterface({input: process.stdin, output: process.stderr});
-	try {
-		const answer = await prompt.question(question);
-		return /^y(es)?$/i.test(answer.trim());
-	} finally {
-		prompt.close();
-	}
-}
-
 export const moveCommand = {
 	name: 'move',
 	help,
@@ -145,13 +136,11 @@ export async function run(argv: string[]): Promise<number> {
 		to,
 		...(flags.config ? {file: path.resolve(flags.config)} : {}),
 	});
-	const out = process.stdout;
 	if (flags.dryRun) {
-		if (flags.json) out.write(`${JSON.stringify({...planJson(plan), dryRun: true})}\n`);
+		if (flags.json) writeJson({...planJson(plan), dryRun: true});
 		else {
-			out.write(plan.diff);
-			for (const warning of plan.warnings)
-				process.stderr.write(`portui: warning: ${warning}\n`);
+			stdout.block(plan.diff);
+			for (const warning of plan.warnings) stderr.line(`portui: warning: ${warning}`);
 		}
 		return 0;
 	}
@@ -162,13 +151,13 @@ export async function run(argv: string[]): Promise<number> {
 				'refusing to change config files without --yes (stdin is not a terminal)',
 			);
 		}
-		process.stderr.write(plan.diff);
-		for (const warning of plan.warnings) process.stderr.write(`warning: ${warning}\n`);
+		stderr.block(plan.diff);
+		for (const warning of plan.warnings) stderr.line(`warning: ${warning}`);
 		if (!(await confirm(`Move ${plan.title} from ${port} to ${plan.to}? [y/N] `))) {
-			process.stderr.write('portui: nothing changed\n');
+			stderr.line('portui: nothing changed');
 			return 1;
 		}
-	} else if (!flags.json) out.write(plan.diff);
+	} else if (!flags.json) stdout.block(plan.diff);
 
 	const restart: RestartMode =
 		flags.restart === false
@@ -184,26 +173,26 @@ export async function run(argv: string[]): Promise<number> {
 			? {}
 			: {
 					onStep: (step: string, detail?: string) => {
-						if (step === 'check' && detail) process.stderr.write(`checking: ${detail}\n`);
+						if (step === 'check' && detail) stderr.line(`checking: ${detail}`);
 					},
 				}),
 	});
-	if (flags.json) out.write(`${JSON.stringify(outcomeJson(outcome))}\n`);
+	if (flags.json) writeJson(outcomeJson(outcome));
 	else {
 		for (const write of outcome.rolledBack ? [] : outcome.written) {
-			out.write(`backup: ${write.backup}\n`);
+			stdout.line(`backup: ${write.backup}`);
 		}
 		if (outcome.check && !outcome.check.ok && outcome.check.output) {
-			process.stderr.write(`${outcome.check.output}\n`);
+			// The check's own output (nginx -t): its lines, none of its controls.
+			stderr.block(`${outcome.check.output}\n`);
 		}
 		if (outcome.firewall) {
-			out.write(
-				`firewall: ufw is active; to open the new port run: ${outcome.firewall}\n`,
+			stdout.line(
+				`firewall: ufw is active; to open the new port run: ${outcome.firewall}`,
 			);
 		}
-		(outcome.ok ? out : process.stderr).write(
-			`${outcome.ok ? '' : 'portui: '}${outcome.summary}\n`,
-		);
+		if (outcome.ok) stdout.line(outcome.summary);
+		else stderr.line(`portui: ${outcome.summary}`);
 	}
 	return outcome.ok ? 0 : 1;
 }

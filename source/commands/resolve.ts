@@ -12,6 +12,7 @@ import {
 	parsePortArgument,
 	type CommandTable,
 } from './flags.js';
+import {stdout} from './write-out.js';
 
 const help = `
 	Usage
@@ -51,7 +52,7 @@ export async function run(argv: string[]): Promise<number> {
 	const {port, protocols} = parsePortArgument(input[0]!);
 	const timeoutSeconds = integerFlag('timeout', flags.timeout, {min: 0, max: 3600});
 	const configFiles = flags.config;
-	if (!process.stdout.isTTY || !process.stdin.isTTY) {
+	if (!stdout.isTTY || !process.stdin.isTTY) {
 		throw new UsageError(
 			`resolve needs a terminal; to script it use portui kill ${port} --yes or portui move ${port} --to auto --yes`,
 		);

@@ -5,8 +5,8 @@
  * hosts failed), 2 (bad input), 130 (Ctrl-C, after printing what was found).
  */
 import process from 'node:process';
-import {createInterface} from 'node:readline/promises';
 import {PortuiError, UsageError} from '../core/errors.js';
+import {safeText} from '../format/safe-text.js';
 import {formatTextTable} from '../format/text-table.js';
 import type {ScanProgress, Technique} from '../core/scan/model.js';
 import {synAvailability} from '../core/scan/nmap.js';
@@ -25,6 +25,8 @@ import {
 } from '../core/scan/targets.js';
 import {serviceName} from '../core/sockets/services.js';
 import {integerFlag, parseCommand, type CommandTable} from './flags.js';
+import {confirm} from './prompt.js';
+import {stderr, stdout, writeJson} from './write-out.js';
 
 const help = `
 Usage
@@ -118,10 +120,12 @@ export function formatReport(
 	);
 	for (const host of report.hosts) {
 		const {target, address} = host.target;
-		const title =
-			target === address || address === '' ? target : `${target} (${address})`;
+		// Names the operator typed, and what a resolver answered for them.
+		const title = safeText(
+			target === address || address === '' ? target : `${target} (${address})`,
+		);
 		if (host.error) {
-			lines.push(`${title}: ${host.error}`, '');
+			lines.push(`${title}: ${safeText(host.error)}`, '');
 			continue;
 		}
 		lines.push(title);
@@ -141,7 +145,7 @@ export function formatReport(
 		else {
 			const columns = [{header: 'PORT'}, {header: 'STATE'}, {header: 'SERVICE'}];
 			if (showBanner) columns.push({header: 'BANNER'});
-			const table = formatTextTable(columns, rows, {maxWidth: process.stdout.columns});
+			const table = formatTextTable(columns, rows, {maxWidth: stdout.columns});
 			lines.push(
 				...table
 					.replace(/\n$/, '')
@@ -172,19 +176,13 @@ export function formatReport(
 	return `${lines.join('\n')}\n`;
 }
 
-async function confirm(addresses: string[]): Promise<boolean> {
+async function confirmOutside(addresses: string[]): Promise<boolean> {
 	const shown =
 		addresses.slice(0, 5).join(', ') +
 		(addresses.length > 5 ? `, … (${addresses.length} in all)` : '');
-	const prompt = createInterface({input: process.stdin, output: process.stderr});
-	try {
-		const answer = await prompt.question(
-			`${shown} ${addresses.length === 1 ? 'is' : 'are'} outside loopback and private ranges. Scan only hosts you are authorised to scan. Continue? [y/N] `,
-		);
-		return /^y(es)?$/i.test(answer.trim());
-	} finally {
-		prompt.close();
-	}
+	return confirm(
+		`${shown} ${addresses.length === 1 ? 'is' : 'are'} outside loopback and private ranges. Scan only hosts you are authorised to scan. Continue? [y/N] `,
+	);
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -226,8 +224,8 @@ export async function run(argv: string[]): Promise<number> {
 				`refusing to scan ${outside[0]}${outside.length > 1 ? ` and ${outside.length - 1} more` : ''} (outside loopback and private ranges) without --yes: no terminal to confirm on`,
 			);
 		}
-		if (!(await confirm(outside))) {
-			process.stderr.write('portui: scan not started\n');
+		if (!(await confirmOutside(outside))) {
+			stderr.line('portui: scan not started');
 			return 2;
 		}
 	}
@@ -235,7 +233,7 @@ export async function run(argv: string[]): Promise<number> {
 	const controller = new AbortController();
 	const onSigint = (): void => controller.abort();
 	process.on('SIGINT', onSigint);
-	const bar = process.stderr.isTTY === true;
+	const bar = stderr.isTTY;
 	let report = emptyReport(technique);
 	let lastDraw = 0;
 	try {
@@ -256,21 +254,17 @@ export async function run(argv: string[]): Promise<number> {
 			report = collect(report, event);
 			if (bar && event.type === 'progress' && Date.now() - lastDraw > 90) {
 				lastDraw = Date.now();
-				process.stderr.write(
-					`\r\x1b[2K${progressLine(event.progress, process.stderr.columns || 80)}`,
-				);
+				stderr.control('clearLine');
+				stderr.text(progressLine(event.progress, stderr.columns ?? 80));
 			}
 		}
 	} finally {
 		process.off('SIGINT', onSigint);
-		if (bar) process.stderr.write('\r\x1b[2K');
+		if (bar) stderr.control('clearLine');
 	}
 	const all = options.all ?? false;
-	process.stdout.write(
-		options.json
-			? `${JSON.stringify(reportToJson(report, {all}), null, 2)}\n`
-			: formatReport(report, {all}),
-	);
+	if (options.json) writeJson(reportToJson(report, {all}), 2);
+	else stdout.block(formatReport(report, {all}));
 	if (report.cancelled) return 130;
 	return report.hosts.some((host) => host.error) ? 1 : 0;
 }

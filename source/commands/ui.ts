@@ -8,6 +8,7 @@ import process from 'node:process';
 import {UsageError} from '../core/errors.js';
 import {safeText} from '../format/safe-text.js';
 import {parseCommand, type CommandTable} from './flags.js';
+import {stdout} from './write-out.js';
 
 const help = `
 Usage
@@ -68,7 +69,7 @@ export async function run(argv: string[]): Promise<number> {
 	const tcp = Boolean(flags.tcp);
 	const udp = Boolean(flags.udp);
 
-	if (!process.stdout.isTTY || !process.stdin.isTTY) {
+	if (!stdout.isTTY || !process.stdin.isTTY) {
 		const list = await import('./list.js');
 		return list.run([...(tcp ? ['--tcp'] : []), ...(udp ? ['--udp'] : [])]);
 	}

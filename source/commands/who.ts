@@ -3,10 +3,10 @@
  * screen shows. Exit 0 when the port is in use, 1 when it is not, 2 for
  * usage errors.
  */
-import process from 'node:process';
 import {whoPort, whoToJson} from '../core/processes/who.js';
 import {formatWhoText} from '../format/who-text.js';
 import {parseCommand, parsePort, type CommandTable} from './flags.js';
+import {errorLine, stdout, writeJson} from './write-out.js';
 
 const help = `
 	Usage
@@ -41,17 +41,15 @@ export async function run(argv: string[]): Promise<number> {
 	const port = parsePort(cli.input[0]!);
 	const result = await whoPort(port);
 	for (const gone of result.gone) {
-		process.stderr.write(
-			`portui: process ${gone.pid} (${gone.name}) exited while it was being read\n`,
-		);
+		errorLine(`process ${gone.pid} (${gone.name}) exited while it was being read`);
 	}
 	if (json) {
-		process.stdout.write(`${JSON.stringify(whoToJson(result), null, 2)}\n`);
+		writeJson(whoToJson(result), 2);
 	} else if (result.listeners.length > 0) {
-		process.stdout.write(formatWhoText(result, {width: process.stdout.columns ?? 100}));
+		stdout.block(formatWhoText(result, {width: stdout.columns ?? 100}));
 	}
 	if (result.listeners.length === 0) {
-		if (!json) process.stderr.write(`portui: nothing is listening on port ${port}\n`);
+		if (!json) errorLine(`nothing is listening on port ${port}`);
 		return 1;
 	}
 	return 0;

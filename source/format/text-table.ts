@@ -2,30 +2,45 @@
  * The plain-text table every printing command uses: a header row, columns
  * separated by two spaces, cells cut with `…` rather than wrapped when the
  * table is wider than `maxWidth`. Widest columns give way first; the last
- * column (usually a command line) is allowed to run to the edge.
+ * column (usually a command line) is allowed to run to the edge. Cells are
+ * untrusted text: they are shown through the cell layer (format/cells.ts),
+ * so no caller can print one raw.
  */
+import {cellText, cellWidth, isPlainCell, truncateCell} from './cells.js';
+
 export type TextColumn = {header: string; align?: 'left' | 'right'};
 
 const GUTTER = '  ';
 const MIN_WIDTH = 3;
 
-/** Cuts a cell to `width` characters, marking the cut with `…`. */
-export function truncate(text: string, width: number): string {
-	if (text.length <= width) return text;
-	if (width <= 0) return '';
-	if (width === 1) return '…';
-	return `${text.slice(0, width - 1)}…`;
-}
-
-/** Cell text made printable on one line: control characters become spaces. */
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]/g;
-// eslint-disable-next-line no-control-regex
-const HAS_CONTROL = /[\u0000-\u001f\u007f]/;
-
-function clean(text: string): string {
-	// Testing first: nearly every cell is clean, and replace() would copy it.
-	return HAS_CONTROL.test(text) ? text.replace(CONTROL, ' ') : text;
+/**
+ * The rows as shown: every cell through `cellText` (untrusted text made safe
+ * on one line). A row whose cells are all plain ASCII, nearly every row, is
+ * kept as it is; `plain` marks those, whose widths are their lengths.
+ */
+function shownRows(rows: ReadonlyArray<readonly string[]>): {
+	rows: ReadonlyArray<readonly string[]>;
+	plain: Uint8Array;
+} {
+	const plain = new Uint8Array(rows.length);
+	let shown: Array<readonly string[]> | undefined;
+	for (let index = 0; index < rows.length; index++) {
+		const row = rows[index]!;
+		let clean = true;
+		for (let cell = 0; cell < row.length; cell++) {
+			if (!isPlainCell(row[cell]!)) {
+				clean = false;
+				break;
+			}
+		}
+		if (clean) {
+			plain[index] = 1;
+			continue;
+		}
+		shown ??= rows.slice();
+		shown[index] = row.map(cellText);
+	}
+	return {rows: shown ?? rows, plain};
 }
 
 /** Bytes per chunk handed to a sink: big enough to write rarely, small enough to stay in cache. */
@@ -46,14 +61,17 @@ function endsInSpace(text: string): boolean {
 function columnWidths(
 	columns: TextColumn[],
 	rows: ReadonlyArray<readonly string[]>,
+	plain: Uint8Array,
 	maxWidth: number | undefined,
 ): number[] {
-	// clean() swaps one character for one space, so raw lengths are the widths.
-	const widths = columns.map((column) => column.header.length);
-	for (const row of rows) {
+	const widths = columns.map((column) => cellWidth(column.header));
+	for (let row = 0; row < rows.length; row++) {
+		const cells = rows[row]!;
 		for (let index = 0; index < widths.length; index++) {
-			const length = row[index]?.length ?? 0;
-			if (length > widths[index]!) widths[index] = length;
+			const cell = cells[index];
+			if (cell === undefined) continue;
+			const width = plain[row] ? cell.length : cellWidth(cell);
+			if (width > widths[index]!) widths[index] = width;
 		}
 	}
 	if (maxWidth !== undefined && maxWidth > 0) {
@@ -99,7 +117,8 @@ export function writeTextTable(
 	sink: (chunk: Uint8Array) => void,
 	options: {maxWidth?: number} = {},
 ): void {
-	const widths = columnWidths(columns, rows, options.maxWidth);
+	const shown = shownRows(rows);
+	const widths = columnWidths(columns, shown.rows, shown.plain, options.maxWidth);
 	const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
 	let at = 0;
 	const flush = () => {
@@ -121,14 +140,14 @@ export function writeTextTable(
 		if (value.length * 3 > CHUNK_BYTES) sink(Buffer.from(value));
 		else at += buffer.write(value, at);
 	};
-	const line = (row: readonly string[]) => {
+	const line = (row: readonly string[], plain: boolean) => {
 		// Spaces owed before the next visible text: dropped at the end of the line.
 		let owed = 0;
 		for (let index = 0; index < widths.length; index++) {
 			const width = widths[index]!;
-			const cell = truncate(clean(row[index] ?? ''), width);
+			const cell = truncateCell(row[index] ?? '', width);
 			if (index > 0) owed += GUTTER.length;
-			const padding = width - cell.length;
+			const padding = width - (plain ? cell.length : cellWidth(cell));
 			const right = columns[index]!.align === 'right';
 			if (right) owed += padding;
 			const visible = endsInSpace(cell) ? cell.trimEnd() : cell;
@@ -143,8 +162,12 @@ export function writeTextTable(
 		if (at === CHUNK_BYTES) flush();
 		buffer[at++] = NEWLINE;
 	};
-	line(columns.map((column) => column.header));
-	for (const row of rows) line(row);
+	line(
+		columns.map((column) => cellText(column.header)),
+		false,
+	);
+	for (let index = 0; index < shown.rows.length; index++)
+		line(shown.rows[index]!, shown.plain[index] === 1);
 	flush();
 }
 

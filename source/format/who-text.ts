@@ -2,12 +2,15 @@
  * `portui who PORT` for people: the sockets on the port as a table, then one
  * block of aligned facts per process holding them. Long values (command
  * lines) wrap under their label instead of being cut: they are the point.
+ * Every value from the system is made safe (`safeText`) before it is laid
+ * out; the text is a block of lines portui made.
  */
 import {CLOCK_TICKS_PER_SECOND} from '../core/procfs.js';
 import type {ProcessReport} from '../core/processes/inspect.js';
 import type {WhoResult} from '../core/processes/who.js';
 import {serviceName} from '../core/sockets/services.js';
 import {formatAge} from './duration.js';
+import {safeText} from './safe-text.js';
 import {formatTextTable} from './text-table.js';
 
 const LABEL_WIDTH = 11;
@@ -106,7 +109,8 @@ export function formatAncestry(report: ProcessReport, maxLength = Infinity): str
 	const labels = [
 		...report.ancestry,
 		{pid: report.details.pid, name: report.details.name},
-	].map((link) => `${link.name}(${link.pid})`);
+	].map((link) => `${safeText(link.name)}(${link.pid})`);
+	// Names as shown, so that lengths are the lengths on screen.
 	const whole = labels.join(' → ');
 	if (whole.length <= maxLength || labels.length < 3) return whole;
 	for (let keep = labels.length - 2; keep >= 1; keep--) {
@@ -119,13 +123,15 @@ export function formatAncestry(report: ProcessReport, maxLength = Infinity): str
 function processBlock(report: ProcessReport, width: number): string[] {
 	const {details} = report;
 	const lines: string[] = [];
+	// Every value holds names, paths or command lines: made safe on one line before it
+	// is wrapped, so a newline in one cannot start a line of its own.
 	const field = (label: string, value: string) => {
-		const wrapped = wrapText(value, Math.max(20, width - LABEL_WIDTH - 2));
+		const wrapped = wrapText(safeText(value), Math.max(20, width - LABEL_WIDTH - 2));
 		lines.push(`  ${label.padEnd(LABEL_WIDTH)}${wrapped[0]}`);
 		for (const more of wrapped.slice(1)) lines.push(`  ${''.padEnd(LABEL_WIDTH)}${more}`);
 	};
-	lines.push(`${details.name} (pid ${details.pid})`);
-	for (const warning of report.warnings) lines.push(`  ! ${warning.message}`);
+	lines.push(`${safeText(details.name)} (pid ${details.pid})`);
+	for (const warning of report.warnings) lines.push(`  ! ${safeText(warning.message)}`);
 	field('command', details.command);
 	field(
 		'user',
@@ -218,7 +224,9 @@ export function formatWhoText(result: WhoResult, options: {width?: number} = {})
 	for (const report of result.processes)
 		parts.push(processBlock(report, width).join('\n') + '\n');
 	for (const gone of result.gone) {
-		parts.push(`${gone.name} (pid ${gone.pid}) exited while portui was reading it\n`);
+		parts.push(
+			`${safeText(gone.name)} (pid ${gone.pid}) exited while portui was reading it\n`,
+		);
 	}
 	return parts.join('\n');
 }

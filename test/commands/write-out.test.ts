@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import {spawn} from 'node:child_process';
 import {test} from 'node:test';
-import {writeAllSync} from '../../source/commands/write-out.js';
+import {textOut, writeAllSync} from '../../source/commands/write-out.js';
+import {safeText} from '../../source/format/safe-text.js';
+import {forbiddenInOutput, hostileStrings} from '../fixtures/hostile/strings.js';
 
 test('writeAllSync delivers every byte through a full non-blocking pipe', async () => {
 	// The reader sleeps first, so the 64 KB pipe fills and the write meets EAGAIN.
@@ -33,4 +35,39 @@ test('writeAllSync throws EPIPE when the reader has gone', async () => {
 		reader.kill('SIGKILL');
 		reader.stdin.destroy();
 	}
+});
+
+/** A stream that keeps what it is given, as process.stdout would send it on. */
+function keeper(isTTY = true) {
+	const written: string[] = [];
+	return {
+		written,
+		stream: {isTTY, columns: 80, write: (text: string) => written.push(text)},
+	};
+}
+
+test('the writer: a line is escaped whole, a block keeps its lines, controls only by name', () => {
+	const {written, stream} = keeper();
+	const out = textOut(() => stream);
+	for (const {name, text} of hostileStrings) {
+		written.length = 0;
+		out.line(`name: ${text}`);
+		out.block(`first\n${text}\n`);
+		out.text(text);
+		const all = written.join('');
+		assert.doesNotMatch(all.replaceAll('\n', ''), forbiddenInOutput, name);
+		// One line for `line`, two for the block: nothing in the text adds one.
+		assert.equal(all.split('\n').length - 1, 1 + 2 + (text.includes('\n') ? 1 : 0), name);
+		assert.ok(written[0]!.startsWith(`name: ${safeText(text)}`), name);
+	}
+	written.length = 0;
+	out.control('clearLine');
+	assert.deepEqual(written, ['\r\u001b[2K']);
+	assert.equal(out.isTTY, true);
+	assert.equal(out.columns, 80);
+	assert.equal(
+		textOut(() => keeper(false).stream).columns,
+		undefined,
+		'no width off a terminal',
+	);
 });

@@ -1,10 +1,8 @@
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
-import {
-	formatTextTable,
-	truncate,
-	writeTextTable,
-} from '../../source/format/text-table.js';
+import {formatTextTable, writeTextTable} from '../../source/format/text-table.js';
+import {safeText} from '../../source/format/safe-text.js';
+import {forbiddenInOutput, hostileStrings} from '../fixtures/hostile/strings.js';
 
 const columns = [
 	{header: 'NAME'},
@@ -53,16 +51,28 @@ test('then shrinks the widest other columns, never wraps', () => {
 	assert.match(lines[1]!, /…/);
 });
 
-test('control characters in cells cannot break lines; missing cells are empty', () => {
+test('control characters in cells are shown as escapes and cannot break lines; missing cells are empty', () => {
 	const text = formatTextTable([{header: 'A'}, {header: 'B'}], [['x\ny\tz'], ['1', '2']]);
-	assert.equal(text, 'A      B\nx y z\n1      2\n');
+	assert.equal(text, 'A        B\nx\\ny\\tz\n1        2\n');
 });
 
-test('truncate', () => {
-	assert.equal(truncate('abcdef', 6), 'abcdef');
-	assert.equal(truncate('abcdef', 4), 'abc…');
-	assert.equal(truncate('abcdef', 1), '…');
-	assert.equal(truncate('abcdef', 0), '');
+test('every hostile string in a cell: nothing a terminal acts on, the escapes shown, columns aligned', () => {
+	const rows = hostileStrings.map((entry) => [entry.text, 'after']);
+	const text = formatTextTable([{header: 'CELL'}, {header: 'NEXT'}], rows);
+	const lines = text.trimEnd().split('\n');
+	assert.equal(lines.length, hostileStrings.length + 1, 'one line per row');
+	for (const [index, entry] of hostileStrings.entries()) {
+		const line = lines[index + 1]!;
+		assert.doesNotMatch(line, forbiddenInOutput, entry.name);
+		assert.ok(line.startsWith(safeText(entry.text)), `${entry.name}: ${line}`);
+		// The next column starts where the header says: widths were measured after escaping.
+		assert.equal(line.indexOf('after'), lines[0]!.indexOf('NEXT'), entry.name);
+	}
+});
+
+test('a cut falls between characters, never inside a surrogate pair', () => {
+	const text = formatTextTable([{header: 'A'}], [['😀😀😀😀😀😀']], {maxWidth: 4});
+	assert.equal(text, 'A\n😀😀😀…\n');
 });
 
 test('written in chunks: the same text whatever the table size, lines without trailing spaces', () => {
@@ -86,14 +96,13 @@ test('written in chunks: the same text whatever the table size, lines without tr
 	}
 	// The definition: cells padded to their column, two spaces apart, the line trimmed.
 	const widths = wide.map((column, index) =>
-		Math.max(column.header.length, ...rows.map((row) => row[index]!.length)),
+		Math.max(column.header.length, ...rows.map((row) => safeText(row[index]!).length)),
 	);
 	const expected = [wide.map((column) => column.header), ...rows]
 		.map((row) =>
 			row
 				.map((cell, index) => {
-					// eslint-disable-next-line no-control-regex
-					const clean = cell.replace(/[\u0000-\u001f\u007f]/g, ' ');
+					const clean = safeText(cell);
 					return wide[index]!.align === 'right'
 						? clean.padStart(widths[index]!)
 						: clean.padEnd(widths[index]!);

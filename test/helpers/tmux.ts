@@ -19,7 +19,8 @@ export class Terminal {
 		readonly rows = 30,
 	) {}
 
-	start(): void {
+	/** Starts the shell; `env` is added to its environment. */
+	start(env: Record<string, string> = {}): void {
 		this.tmux(
 			'-f',
 			'/dev/null',
@@ -35,6 +36,7 @@ export class Terminal {
 			'PS1=$ ',
 			'CI=false',
 			'TERM=xterm-256color',
+			...Object.entries(env).map(([name, value]) => `${name}=${value}`),
 			'bash',
 			'--noprofile',
 			'--norc',

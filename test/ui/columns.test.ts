@@ -2,8 +2,6 @@ import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import {
 	GUTTER,
-	cellText,
-	fitCell,
 	layoutColumns,
 	listColumnSpecs,
 	scrollWindow,
@@ -75,15 +73,6 @@ test('shrinking comes before dropping, and nothing exceeds a tiny width', () => 
 	for (const width of [1, 5, 12, 20, 33]) {
 		assert.ok(total(layoutColumns(listColumnSpecs, width, typical)) <= width);
 	}
-});
-
-test('cells are padded or truncated with an ellipsis, never longer than their width', () => {
-	assert.equal(fitCell('node', 6), 'node  ');
-	assert.equal(fitCell('80', 5, 'right'), '   80');
-	assert.equal(fitCell('systemd-resolved', 8), 'systemd…');
-	assert.equal(fitCell('abc', 1), '…');
-	assert.equal(fitCell('abc', 0), '');
-	assert.equal(cellText('a\nb\tc\u001B[31m'), 'a b c [31m');
 });
 
 test('the scroll window follows the selection and moves as little as possible', () => {

@@ -3,6 +3,7 @@
  * written. A port change touches a line or two, so the common head and tail
  * are trimmed first and the LCS table only spans the changed middle.
  */
+import {safeText} from '../../format/safe-text.js';
 
 type Op = {kind: ' ' | '-' | '+'; text: string; oldLine: number; newLine: number};
 
@@ -105,7 +106,9 @@ export function unifiedDiff(
 		if (last && start <= last[1] + 1) last[1] = Math.max(last[1], end);
 		else hunks.push([start, end]);
 	}
-	const out = [`--- ${oldLabel}`, `+++ ${newLabel}`];
+	// A file name may hold any byte but NUL and slash: shown with escapes, as git quotes
+	// such names, a newline in one cannot start a line of the diff's own.
+	const out = [`--- ${safeText(oldLabel)}`, `+++ ${safeText(newLabel)}`];
 	for (const [start, end] of hunks) {
 		const slice = ops.slice(start, end + 1);
 		const oldCount = slice.filter((op) => op.kind !== '+').length;

@@ -9,14 +9,14 @@ export type BannerOptions = {greetingMs?: number; totalMs?: number; signal?: Abo
 
 const MAX_LENGTH = 120;
 
+/**
+ * The first line, as the service sent it: every output shows it through the
+ * one sanitiser (controls as visible escapes), so a hostile greeting is seen
+ * for what it is rather than silently tidied; JSON keeps it exact.
+ */
 function clean(text: string): string {
-	// Terminal-safe single line: control characters would corrupt the screen.
 	const firstLine = text.split(/\r?\n/)[0] ?? '';
-	const printable = [...firstLine].filter((character) => {
-		const code = character.charCodeAt(0);
-		return code >= 0x20 && (code < 0x7f || code > 0x9f);
-	});
-	return printable.join('').trim().slice(0, MAX_LENGTH);
+	return firstLine.trim().slice(0, MAX_LENGTH);
 }
 
 /** Extracts the one-line hint from what the service sent (exported for tests). */

@@ -1,7 +1,10 @@
 /**
  * The JSON shape of a listener, as `portui list --json` prints it (and
- * `portui who --json` reuses). The key order is part of the interface.
+ * `portui who --json` reuses). The key order is part of the interface. The
+ * encoder's output is exact when parsed and safe to `cat`: what
+ * JSON.stringify leaves raw (C1, DEL, bidi controls) is written as `\uXXXX`.
  */
+import {jsonSafe} from '../../format/safe-text.js';
 import type {Listener} from './listener.js';
 
 export type ListenerJson = {
@@ -45,18 +48,28 @@ export function listenerToJson(listener: Listener): ListenerJson {
 
 const quotedCache = new Map<string, string>();
 
-/** JSON.stringify for the few distinct addresses and user names of a table. */
+/**
+ * JSON.stringify for the few distinct addresses and user names of a table,
+ * with what it leaves raw (C1, bidi controls) escaped too.
+ */
 function quoted(text: string): string {
 	let result = quotedCache.get(text);
 	if (result === undefined) {
-		result = JSON.stringify(text);
+		result = jsonSafe(JSON.stringify(text));
 		if (quotedCache.size < 10_000) quotedCache.set(text, result);
 	}
 	return result;
 }
 
-/** The holders part (`"pid":…,"processes":[…]`), the same for every socket of a process. */
+/**
+ * The holders part (`"pid":…,"processes":[…]`), the same for every socket of
+ * a process: names and command lines, made safe to `cat` once per process.
+ */
 function holderFragment(processes: Listener['processes']): string {
+	return jsonSafe(rawHolderFragment(processes));
+}
+
+function rawHolderFragment(processes: Listener['processes']): string {
 	const first = processes[0];
 	if (!first) return '"pid":null,"process":null,"command":null,"processes":[]';
 	const list = processes

@@ -6,14 +6,10 @@
  * `height` lines so frames keep the same height.
  */
 import {useRef, type ReactNode} from 'react';
-import {Box, Text} from 'ink';
-import {
-	GUTTER,
-	cellText,
-	fitCell,
-	scrollWindow,
-	type ColumnLayout,
-} from '../layout/columns.js';
+import {Box} from 'ink';
+import {Text} from './text.js';
+import {fitCell} from '../../format/cells.js';
+import {GUTTER, scrollWindow, type ColumnLayout} from '../layout/columns.js';
 import {useTheme, type Style} from '../theme.js';
 
 export type DataTableProps<Row, Id extends string = string> = {
@@ -23,7 +19,7 @@ export type DataTableProps<Row, Id extends string = string> = {
 	selectedIndex: number;
 	/** Lines for the body (the header line comes on top of these). */
 	height: number;
-	/** The text of one cell (the table pads, truncates and strips control characters). */
+	/** The text of one cell, untrusted (the table makes it safe, pads and truncates it). */
 	cell: (row: Row, column: Id) => string;
 	rowKey: (row: Row) => string;
 	/** Extra style for a row (appeared, closed, …); the selection adds inverse on top. */
@@ -41,7 +37,7 @@ export function formatRow<Id extends string>(
 ): string {
 	const gap = ' '.repeat(GUTTER);
 	return columns
-		.map((column) => fitCell(cellText(value(column.id)), column.width, column.align))
+		.map((column) => fitCell(value(column.id), column.width, column.align))
 		.join(gap);
 }
 

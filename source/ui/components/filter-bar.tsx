@@ -3,7 +3,7 @@
  * or a kept filter, or how many rows show and how they are sorted; an error
  * from the last read takes its place until the next good read.
  */
-import {Text} from 'ink';
+import {Text} from './text.js';
 import {useTheme} from '../theme.js';
 
 export type FilterBarProps = {

@@ -1,5 +1,5 @@
 /** The bottom line: the keys that work right now, straight from the active keymap. */
-import {Text} from 'ink';
+import {Text} from './text.js';
 import type {Binding} from '../keymap.js';
 import {useTheme} from '../theme.js';
 

@@ -3,7 +3,8 @@
  * it refreshes and whether it is paused. A second line appears only when some
  * sockets' processes are hidden because portui is not root.
  */
-import {Box, Text} from 'ink';
+import {Box} from 'ink';
+import {Text} from './text.js';
 import {useTheme} from '../theme.js';
 
 export type HeaderProps = {

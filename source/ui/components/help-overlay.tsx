@@ -4,7 +4,8 @@
  * line each. It takes the table's place (same height) so the frame does not
  * jump; on a terminal too short for it, the list is cut, never the frame.
  */
-import {Box, Text} from 'ink';
+import {Box} from 'ink';
+import {Text} from './text.js';
 import type {Binding} from '../keymap.js';
 import {useTheme} from '../theme.js';
 import {StaticTable, type StaticColumn} from './static-table.js';

@@ -8,12 +8,13 @@
  * selection; ink-table lays out every row it is given.
  */
 import {createContext, useContext, useMemo, type ReactNode} from 'react';
-import {Box, Text} from 'ink';
+import {Box} from 'ink';
+import {Text} from './text.js';
+// eslint-disable-next-line no-restricted-imports -- the one wrapper of ink-table
 import {Table} from '@alcalzone/ink-table';
+import {cellText, cellWidth, fitCell} from '../../format/cells.js';
 import {
 	GUTTER,
-	cellText,
-	fitCell,
 	layoutColumns,
 	type ColumnLayout,
 	type ColumnSpec,
@@ -108,7 +109,7 @@ export function StaticTable<Id extends string = string>({
 		const content: Partial<Record<Id, number>> = {};
 		for (const row of rows) {
 			for (const column of columns) {
-				const length = Array.from(cellText(row[column.id] ?? '')).length;
+				const length = cellWidth(cellText(row[column.id] ?? ''));
 				content[column.id] = Math.max(content[column.id] ?? 0, length);
 			}
 		}
@@ -129,7 +130,7 @@ export function StaticTable<Id extends string = string>({
 				const record: Record<string, string> = {};
 				for (const column of layout.columns) {
 					record[column.id] = fitCell(
-						cellText(row[column.id as Id] ?? ''),
+						row[column.id as Id] ?? '',
 						column.width,
 						column.align,
 					);

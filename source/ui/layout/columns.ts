@@ -5,7 +5,9 @@
  * `listColumnSpecs` below.
  */
 
-export type Align = 'left' | 'right';
+import type {Align} from '../../format/cells.js';
+
+export type {Align};
 
 export type ColumnSpec<Id extends string = string> = {
 	id: Id;
@@ -158,23 +160,6 @@ export const listColumnSpecs: Array<ColumnSpec<ListColumn>> = [
 	{id: 'age', header: 'AGE', align: 'right', min: 4, max: 4, drop: 1},
 	{id: 'command', header: 'COMMAND', min: 10, max: 10, grow: true, drop: 3},
 ];
-
-/** Pads or truncates (with `…`) one cell to exactly `width` characters. */
-export function fitCell(text: string, width: number, align: Align = 'left'): string {
-	if (width <= 0) return '';
-	const chars = Array.from(text);
-	if (chars.length > width) {
-		return width === 1 ? '…' : chars.slice(0, width - 1).join('') + '…';
-	}
-	const pad = ' '.repeat(width - chars.length);
-	return align === 'right' ? pad + text : text + pad;
-}
-
-/** Replaces control characters (newlines, tabs, escapes in command lines) so a cell stays one line. */
-export function cellText(text: string): string {
-	// eslint-disable-next-line no-control-regex
-	return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
-}
 
 /**
  * Which slice of `total` rows a window of `height` rows shows so that

@@ -31,6 +31,7 @@ import {
 	type ProtocolMode,
 	type ServiceLookup,
 } from '../state/list-state.js';
+import {cellText, cellWidth} from '../../format/cells.js';
 import {layoutColumns, listColumnSpecs, type ListColumn} from '../layout/columns.js';
 import {DataTable} from '../components/data-table.js';
 import {Header, headerHeight} from '../components/header.js';
@@ -97,20 +98,25 @@ export function listCell(
 	}
 }
 
+/** Columns a cell of this text takes once shown (escapes are wider than what they stand for). */
+function shownWidth(text: string): number {
+	return cellWidth(cellText(text));
+}
+
 /** Widest content per column over all rows, so widths follow the data and not the scroll position. */
 function contentWidths(rows: ListRow[]): Partial<Record<ListColumn, number>> {
 	const widths = {address: 0, service: 0, pid: 0, process: 0, user: 0};
 	for (const row of rows) {
 		const {listener} = row;
 		const holder = listener.processes[0];
-		widths.address = Math.max(widths.address, listener.address.length);
-		widths.service = Math.max(widths.service, row.service?.length ?? 0);
+		widths.address = Math.max(widths.address, shownWidth(listener.address));
+		widths.service = Math.max(widths.service, shownWidth(row.service ?? ''));
 		const pid = holder
 			? String(holder.pid).length + (listener.processes.length > 1 ? 3 : 0)
 			: 1;
 		widths.pid = Math.max(widths.pid, pid);
-		widths.process = Math.max(widths.process, holder?.name.length ?? 1);
-		widths.user = Math.max(widths.user, (holder?.user ?? listener.user).length);
+		widths.process = Math.max(widths.process, holder ? shownWidth(holder.name) : 1);
+		widths.user = Math.max(widths.user, shownWidth(holder?.user ?? listener.user));
 	}
 	return widths;
 }

@@ -5,10 +5,12 @@
  * Renders exactly `height` lines.
  */
 import {useMemo, useReducer, useState, type ReactNode} from 'react';
-import {Box, Text} from 'ink';
+import {Box} from 'ink';
+import {Text} from '../components/text.js';
 import type {ProcessReport, ProcessSocket} from '../../core/processes/inspect.js';
 import type {ManagerOptions} from '../../core/processes/inspect.js';
 import type {Listener} from '../../core/sockets/listener.js';
+import {cellText, cellWidth} from '../../format/cells.js';
 import {formatAge} from '../../format/duration.js';
 import {
 	describeManager,
@@ -273,7 +275,10 @@ export function ProcessScreen({
 		const content: Partial<Record<SocketColumn, number>> = {};
 		for (const socket of rows) {
 			for (const id of ['local', 'remote', 'state'] as const) {
-				content[id] = Math.max(content[id] ?? 0, socketCell(socket, id).length);
+				content[id] = Math.max(
+					content[id] ?? 0,
+					cellWidth(cellText(socketCell(socket, id))),
+				);
 			}
 		}
 		return layoutColumns(socketColumnSpecs, width, content);

@@ -6,8 +6,9 @@
  * `useResolveKeys` and the two ink-select-input lists.
  */
 import {useCallback, useMemo, useState} from 'react';
-import {Box, Text} from 'ink';
-import SelectInput from 'ink-select-input';
+import {Box} from 'ink';
+import {SelectList} from '../components/select-list.js';
+import {Text} from '../components/text.js';
 import type {Identification, Party} from '../../core/conflicts/identify.js';
 import type {
 	ActionKind,
@@ -284,7 +285,7 @@ function PrioritiseStep({state, dispatch, isActive}: BodyProps) {
 				Who keeps {state.port}? Suggested: {state.priority?.summary}
 			</Text>
 			<Box marginTop={1}>
-				<SelectInput
+				<SelectList
 					items={items}
 					isFocused={isActive}
 					onSelect={onSelect}
@@ -352,7 +353,7 @@ function ActionStep({state, dispatch, actions, isActive}: BodyProps) {
 					: `Nobody keeps ${state.port}. What should happen to its holders?`}
 			</Text>
 			<Box marginTop={1}>
-				<SelectInput items={items} isFocused={isActive} onSelect={onSelect} />
+				<SelectList items={items} isFocused={isActive} onSelect={onSelect} />
 			</Box>
 		</Box>
 	);

@@ -5,7 +5,8 @@
  * open port of this machine opens its listener. Renders `height` lines.
  */
 import {useCallback, useMemo, useReducer, useRef} from 'react';
-import {Box, Text, useInput, type Key} from 'ink';
+import {Box, useInput, type Key} from 'ink';
+import {Text} from '../components/text.js';
 import type {ScanProgress} from '../../core/scan/model.js';
 import {synAvailability} from '../../core/scan/nmap.js';
 import {serviceName} from '../../core/sockets/services.js';

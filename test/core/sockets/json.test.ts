@@ -2,6 +2,8 @@ import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import {encodeListenersJson, listenerToJson} from '../../../source/core/sockets/json.js';
 import type {Holder, Listener} from '../../../source/core/sockets/listener.js';
+import {stringifySafe} from '../../../source/format/safe-text.js';
+import {forbiddenInOutput, hostileStrings} from '../../fixtures/hostile/strings.js';
 
 /** The whole array as one string, from every chunk encodeListenersJson hands over. */
 function encodedText(many: readonly Listener[]): string {
@@ -10,11 +12,11 @@ function encodedText(many: readonly Listener[]): string {
 	return Buffer.concat(chunks).toString('utf8');
 }
 
-/** What the encoder must print: the array of JSON.stringify(listenerToJson(…)) lines. */
+/** What the encoder must print: the array of stringifySafe(listenerToJson(…)) lines. */
 const expectedText = (many: readonly Listener[]): string =>
 	many.length === 0
 		? '[]\n'
-		: `[\n${many.map((listener) => JSON.stringify(listenerToJson(listener))).join(',\n')}\n]\n`;
+		: `[\n${many.map((listener) => stringifySafe(listenerToJson(listener))).join(',\n')}\n]\n`;
 
 const holder = (pid: number, command: string): Holder => ({
 	pid,
@@ -84,18 +86,32 @@ test('listenerToJson: the documented keys, in order, first holder flattened', ()
 	assert.deepEqual(none.processes, []);
 });
 
-test('each encoded line is exactly JSON.stringify(listenerToJson(...))', () => {
+test('each encoded line is exactly stringifySafe(listenerToJson(...))', () => {
 	for (const listener of listeners) {
 		assert.equal(
 			encodedText([listener]),
-			`[\n${JSON.stringify(listenerToJson(listener))}\n]\n`,
+			`[\n${stringifySafe(listenerToJson(listener))}\n]\n`,
 		);
 		// Twice: the second answer comes from the fragment and holder caches.
 		assert.equal(
 			encodedText([listener]),
-			`[\n${JSON.stringify(listenerToJson(listener))}\n]\n`,
+			`[\n${stringifySafe(listenerToJson(listener))}\n]\n`,
 		);
 	}
+});
+
+test('hostile names, command lines, users and addresses: exact when parsed, safe to cat', () => {
+	const many: Listener[] = hostileStrings.map((entry, index) => ({
+		...listeners[0]!,
+		port: index + 1,
+		address: `fe80::1%${entry.text}`,
+		user: entry.text,
+		processes: [{...holder(100 + index, entry.text), name: entry.text, user: entry.text}],
+	}));
+	const text = encodedText(many);
+	assert.doesNotMatch(text, forbiddenInOutput);
+	assert.deepEqual(JSON.parse(text), many.map(listenerToJson));
+	assert.equal(text, expectedText(many));
 });
 
 test('the encoded array is the JSON array of the same lines, in UTF-8', () => {
