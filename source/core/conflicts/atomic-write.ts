@@ -44,7 +44,7 @@ export type AtomicWriteOptions = {
 	/** Clock for the backup's timestamp (tests). */
 	now?: Date;
 	/** Expected current content: refuse when the file changed since it was read. */
-	expected?: string;
+	expected?: string | Uint8Array;
 	/** Start the backup's name with a dot (so an include glob such as `sites-enabled/*` skips it). */
 	hiddenBackup?: boolean;
 };
@@ -118,14 +118,14 @@ export function assertWritable(file: string): void {
  */
 export function writeFileAtomic(
 	file: string,
-	content: string,
+	content: string | Uint8Array,
 	options: AtomicWriteOptions = {},
 ): AtomicWriteResult {
 	const target = realFile(file);
 	const before = statSync(target);
 	if (
 		options.expected !== undefined &&
-		readFileSync(target, 'utf8') !== options.expected
+		!readFileSync(target).equals(Buffer.from(options.expected))
 	) {
 		throw new PortuiError(`${target} changed since it was read; nothing was written`);
 	}
@@ -156,7 +156,7 @@ export function writeFileAtomic(
 	try {
 		const fd = openSync(temp, 'wx', before.mode & 0o7777);
 		try {
-			writeSync(fd, content);
+			writeSync(fd, typeof content === 'string' ? Buffer.from(content) : content);
 			fchownSync(fd, before.uid, before.gid);
 			// The umask narrowed the mode given to open: set it exactly.
 			fchmodSync(fd, before.mode & 0o7777);

@@ -6,7 +6,6 @@
  * a command the caller gives, else tell the user what to run), then verify
  * that the service listens on the new port and no longer on the old one.
  */
-import {readFileSync} from 'node:fs';
 import path from 'node:path';
 import {execa} from 'execa';
 import {PortuiError, UsageError} from '../errors.js';
@@ -14,7 +13,12 @@ import {readCgroup} from '../processes/cgroup.js';
 import type {ServiceManager} from '../processes/systemd.js';
 import type {Listener} from '../sockets/listener.js';
 import {readListeners} from '../sockets/reader.js';
-import {globMatches, realFile, rewriteDeclaration} from './adapters/common.js';
+import {
+	globMatches,
+	readConfigFile,
+	realFile,
+	rewriteDeclaration,
+} from './adapters/common.js';
 import {adapterForFile, adapterNamed, adapters} from './adapters/index.js';
 import type {
 	AdapterName,
@@ -30,6 +34,7 @@ import {
 	writeFileAtomic,
 	type AtomicWriteResult,
 } from './atomic-write.js';
+import {decodeConfig, displayConfig, encodeConfig} from './config-text.js';
 import {unifiedDiff} from './diff.js';
 import {firewallSuggestion} from './firewall.js';
 import {declaredPorts, findFreePort, portsAfter} from './free-port.js';
@@ -45,8 +50,11 @@ export type PortSource = {
 
 export type FileChange = {
 	file: string;
-	before: string;
-	after: string;
+	/** The file's bytes as read. */
+	before: Buffer;
+	/** The same bytes with the port's digits replaced, and nothing else. */
+	after: Buffer;
+	/** For display: bytes that are not UTF-8 are shown as `\xNN`. */
 	diff: string;
 	declarations: PortDeclaration[];
 	/** Whether the backup's name needs a leading dot so an include glob does not load it. */
@@ -88,14 +96,7 @@ export type FindOptions = AdapterOptions & {
 export function findPortSources(port: number, options: FindOptions = {}): PortSource[] {
 	let chosen: ConfigAdapter[];
 	if (options.file) {
-		let text: string;
-		try {
-			text = readFileSync(options.file, 'utf8');
-		} catch (error) {
-			throw new PortuiError(`cannot read ${options.file}: ${(error as Error).message}`, {
-				cause: error,
-			});
-		}
+		const {text} = decodeConfig(readConfigFile(options.file));
 		const adapter = options.adapter
 			? adapterNamed(options.adapter)
 			: adapterForFile(options.file, text);
@@ -232,13 +233,16 @@ export function planReconfigure(options: PlanOptions): ReconfigurePlan {
 	}
 	const changes: FileChange[] = [];
 	for (const [file, declarations] of byFile) {
-		const before = readFileSync(file, 'utf8');
-		let after = before;
+		const before = readConfigFile(file);
+		// Decoded as the adapters read it, so that lines and columns match theirs.
+		const {text, bom} = decodeConfig(before);
+		let rewritten = text;
 		// Right to left, so a longer number does not shift the next column on the same line.
 		const rightToLeft = [...declarations].sort(
 			(a, b) => b.line - a.line || b.column - a.column,
 		);
-		for (const found of rightToLeft) after = rewriteDeclaration(after, found, to);
+		for (const found of rightToLeft) rewritten = rewriteDeclaration(rewritten, found, to);
+		const after = encodeConfig({text: rewritten, bom});
 		const sample = path.basename(backupPath(file));
 		const hiddenBackup = source.scan.includeGlobs.some((glob) =>
 			globMatches(glob, path.join(path.dirname(file), sample)),
@@ -247,7 +251,10 @@ export function planReconfigure(options: PlanOptions): ReconfigurePlan {
 			file,
 			before,
 			after,
-			diff: unifiedDiff(before, after, {oldLabel: file, newLabel: file}),
+			diff: unifiedDiff(displayConfig(text), displayConfig(rewritten), {
+				oldLabel: file,
+				newLabel: file,
+			}),
 			declarations,
 			hiddenBackup,
 		});

@@ -232,7 +232,7 @@ describe('applyReconfigure', () => {
 			/^Listen 8080$/m,
 		);
 		assert.deepEqual(
-			outcome.written.map((write) => readFileSync(write.backup, 'utf8')),
+			outcome.written.map((write) => readFileSync(write.backup)),
 			originals,
 		);
 		assert.match(
@@ -269,7 +269,7 @@ describe('applyReconfigure', () => {
 			/config check failed \(sh -c .*: AH00526: Syntax error on line 5\); .*ports\.conf, .*000-default\.conf restored, unchanged/,
 		);
 		plan.changes.forEach((change, index) => {
-			assert.equal(readFileSync(change.file, 'utf8'), change.before);
+			assert.deepEqual(readFileSync(change.file), change.before);
 			assert.equal(statSync(change.file).ino, inodes[index]);
 			assert.ok(
 				!readdirSync(path.dirname(change.file)).some((name) => name.includes('.portui-')),
@@ -304,7 +304,7 @@ describe('applyReconfigure', () => {
 			clearImmutable(second);
 		}
 		for (const change of plan.changes)
-			assert.equal(readFileSync(change.file, 'utf8'), change.before);
+			assert.deepEqual(readFileSync(change.file), change.before);
 		assert.ok(
 			!readdirSync(path.join(root, 'etc/apache2')).some((name) =>
 				name.includes('.portui-'),
