@@ -4,7 +4,9 @@
  * It is interactive by nature: without a terminal it says which scriptable
  * commands do the same steps.
  */
+import path from 'node:path';
 import process from 'node:process';
+import {readConfigFile} from '../core/conflicts/adapters/common.js';
 import {UsageError} from '../core/errors.js';
 import {integerFlag, parseCommand} from './flags.js';
 import {parsePortArgument} from './kill.js';
@@ -57,7 +59,11 @@ export async function run(argv: string[]): Promise<number> {
 		min: 0,
 		max: 3600,
 	});
-	const configFiles = ((flags.config as string[] | undefined) ?? []).filter(Boolean);
+	const configFiles = ((flags.config as string[] | undefined) ?? [])
+		.filter(Boolean)
+		.map((file) => path.resolve(file));
+	// A file named but missing or unreadable is refused here, not skipped inside the UI.
+	for (const file of configFiles) readConfigFile(file);
 	if (!process.stdout.isTTY || !process.stdin.isTTY) {
 		throw new UsageError(
 			`resolve needs a terminal; to script it use portui kill ${port} --yes or portui move ${port} --to auto --yes`,
