@@ -19,6 +19,9 @@ import {
 	type TerminateTarget,
 } from '../core/conflicts/terminate.js';
 import type {Protocol} from '../core/sockets/listener.js';
+import {auditRecorder} from '../core/conflicts/terminate-system.js';
+import type {TerminateAction} from '../core/conflicts/terminate.js';
+import {safeText} from '../format/safe-text.js';
 import {integerFlag, parseCommand} from './flags.js';
 
 const help = `
@@ -156,6 +159,7 @@ function resultJson(
 	plan: TerminatePlan,
 	confirmed: number[],
 	result: TerminateResult | undefined,
+	auditLogWarning?: string,
 ) {
 	return {
 		port: plan.port,
@@ -170,6 +174,7 @@ function resultJson(
 			pids: listener.processes.map((holder) => holder.pid),
 		})),
 		aborted: result?.aborted ?? false,
+		auditLogWarning: auditLogWarning ?? null,
 	};
 }
 
@@ -230,6 +235,11 @@ export async function run(argv: string[]): Promise<number> {
 		);
 	}
 	const out = makeOutput(json);
+	let auditLogWarning: string | undefined;
+	const record = auditRecorder((message) => {
+		auditLogWarning ??= message;
+		process.stderr.write(`portui: warning: ${safeText(message)}\n`);
+	});
 
 	const plan = await planTermination(port, {protocols, signal});
 	if (plan.sockets.length === 0) {
@@ -277,10 +287,11 @@ export async function run(argv: string[]): Promise<number> {
 			yes,
 			disable: false,
 			out,
+			record,
 		});
 		if (json)
 			process.stdout.write(
-				`${JSON.stringify(resultJson(plan, confirmedList, result))}\n`,
+				`${JSON.stringify(resultJson(plan, confirmedList, result, auditLogWarning))}\n`,
 			);
 		out.say(`nothing was signalled: port ${port} is still in use`);
 		return result.free ? 0 : 1;
@@ -302,9 +313,12 @@ export async function run(argv: string[]): Promise<number> {
 		yes,
 		disable: flags.disable === true,
 		out,
+		record,
 	});
 	if (json)
-		process.stdout.write(`${JSON.stringify(resultJson(plan, confirmedList, result))}\n`);
+		process.stdout.write(
+			`${JSON.stringify(resultJson(plan, confirmedList, result, auditLogWarning))}\n`,
+		);
 	if (result.free) {
 		out.say(`port ${port} is free`);
 		return 0;
@@ -328,6 +342,7 @@ async function runExecution(
 		yes: boolean;
 		disable: boolean;
 		out: Output;
+		record: (action: TerminateAction) => void;
 	},
 ): Promise<TerminateResult> {
 	const {out} = options;
@@ -343,6 +358,7 @@ async function runExecution(
 			disableUnits: options.disable,
 			confirmedPids: options.confirmedList,
 			abortSignal: controller.signal,
+			system: {record: options.record},
 			confirmKill: options.yes
 				? undefined
 				: async (survivors) => {

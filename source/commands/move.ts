@@ -4,6 +4,7 @@
  * rewrites it atomically with a backup, runs the service's own config check
  * (rolling back when it fails), restarts the service and verifies it moved.
  */
+import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
 import {createInterface} from 'node:readline/promises';
@@ -13,9 +14,11 @@ import {
 	planReconfigure,
 	type ReconfigureOutcome,
 	type ReconfigurePlan,
+	type ReconfigureStep,
 	type RestartMode,
 } from '../core/conflicts/reconfigure.js';
 import {systemctlManager} from '../core/processes/systemd.js';
+import {safeText} from '../format/safe-text.js';
 import {parseCommand} from './flags.js';
 
 const help = `
@@ -50,14 +53,22 @@ const help = `
 	  --json               Print what was found and done as JSON
 
 	Every change is appended to $XDG_STATE_HOME/portui/actions.log
-	(~/.local/state/portui/actions.log).
+	(~/.local/state/portui/actions.log): a "begun" line with the backups before
+	the file is written, a "finished" line after. A log that cannot be written
+	safely (a symlink, not yours, in a directory others can write) is a warning.
+
+	SIGHUP, SIGTERM and SIGINT during a change end it at the end of its current
+	step: the write is rolled back, a config check decides as always but nothing
+	is restarted after it, a restart is let finish and not verified; the log
+	says so and the backup is printed.
 
 	Exit status: 0 when the service listens on the new port and the old one is
 	free (with --no-restart: when the file was changed and validated; with
 	--dry-run: when a change was found); 1 otherwise (a failed check or an
 	unwritable file leave the original untouched; a service portui cannot
 	restart, neither a systemd unit nor given --restart-cmd, is left changed and
-	validated with the command to run printed); 2 for bad usage.
+	validated with the command to run printed); 2 for bad usage;
+	128 + the signal's number when a signal ended the change (143 for SIGTERM).
 `;
 
 type MoveFlags = {
@@ -81,6 +92,13 @@ function parsePort(text: string, what: string): number {
 	return port;
 }
 
+/** The plan's warnings, with each rewrite risk's message once (they may already be among them). */
+function warningsOf(plan: ReconfigurePlan): string[] {
+	return [
+		...new Set([...plan.warnings, ...(plan.risks ?? []).map((risk) => risk.message)]),
+	];
+}
+
 function planJson(plan: ReconfigurePlan) {
 	return {
 		service: plan.adapter,
@@ -91,7 +109,7 @@ function planJson(plan: ReconfigurePlan) {
 		unit: plan.unit ?? null,
 		checkCommand: plan.checkCommand ?? null,
 		restartHint: plan.restartHint ?? null,
-		warnings: plan.warnings,
+		warnings: warningsOf(plan),
 		declarations: plan.declarations.map((found) => ({
 			file: found.file,
 			line: found.line,
@@ -118,6 +136,8 @@ function outcomeJson(outcome: ReconfigureOutcome) {
 		ok: outcome.ok,
 		summary: outcome.summary,
 		auditLog: outcome.auditLog ?? null,
+		auditLogWarning: outcome.auditLogWarning ?? null,
+		interrupted: outcome.interrupted ?? null,
 	};
 }
 
@@ -169,7 +189,7 @@ export async function run(argv: string[]): Promise<number> {
 		if (flags.json) out.write(`${JSON.stringify({...planJson(plan), dryRun: true})}\n`);
 		else {
 			out.write(plan.diff);
-			for (const warning of plan.warnings)
+			for (const warning of warningsOf(plan))
 				process.stderr.write(`portui: warning: ${warning}\n`);
 		}
 		return 0;
@@ -182,12 +202,16 @@ export async function run(argv: string[]): Promise<number> {
 			);
 		}
 		process.stderr.write(plan.diff);
-		for (const warning of plan.warnings) process.stderr.write(`warning: ${warning}\n`);
+		for (const warning of warningsOf(plan)) process.stderr.write(`warning: ${warning}\n`);
 		if (!(await confirm(`Move ${plan.title} from ${port} to ${plan.to}? [y/N] `))) {
 			process.stderr.write('portui: nothing changed\n');
 			return 1;
 		}
-	} else if (!flags.json) out.write(plan.diff);
+	} else if (!flags.json) {
+		out.write(plan.diff);
+		for (const warning of warningsOf(plan))
+			process.stderr.write(`portui: warning: ${warning}\n`);
+	}
 
 	const restart: RestartMode =
 		flags.restart === false
@@ -195,18 +219,26 @@ export async function run(argv: string[]): Promise<number> {
 			: flags.restartCmd
 				? {kind: 'command', command: flags.restartCmd}
 				: {kind: 'auto'};
-	const outcome = await applyReconfigure(plan, {
-		restart,
-		serviceManager: systemctlManager,
-		...(flags.checkCmd ? {checkCommand: ['sh', '-c', flags.checkCmd]} : {}),
-		...(flags.json
-			? {}
-			: {
-					onStep: (step: string, detail?: string) => {
-						if (step === 'check' && detail) process.stderr.write(`checking: ${detail}\n`);
-					},
-				}),
-	});
+	const signals = interruptible();
+	let outcome: ReconfigureOutcome;
+	try {
+		outcome = await applyReconfigure(plan, {
+			restart,
+			serviceManager: systemctlManager,
+			...(flags.checkCmd ? {checkCommand: ['sh', '-c', flags.checkCmd]} : {}),
+			signal: signals.signal,
+			onStep(step, detail) {
+				signals.step = step;
+				if (step === 'check' && detail && !flags.json)
+					process.stderr.write(`checking: ${detail}\n`);
+			},
+			onWarning(message) {
+				process.stderr.write(`portui: warning: ${safeText(message)}\n`);
+			},
+		});
+	} finally {
+		signals.release();
+	}
 	if (flags.json) out.write(`${JSON.stringify(outcomeJson(outcome))}\n`);
 	else {
 		for (const write of outcome.rolledBack ? [] : outcome.written) {
@@ -224,5 +256,45 @@ export async function run(argv: string[]): Promise<number> {
 			`${outcome.ok ? '' : 'portui: '}${outcome.summary}\n`,
 		);
 	}
+	if (outcome.interrupted) {
+		const number = os.constants.signals[outcome.interrupted.signal as NodeJS.Signals];
+		return number ? 128 + number : 1;
+	}
 	return outcome.ok ? 0 : 1;
+}
+
+/**
+ * While a change runs, SIGHUP, SIGTERM and SIGINT abort it (it ends at the end
+ * of its current step, see applyReconfigure) instead of killing portui
+ * between a write and its log entry. Writes to a terminal that hung up fail:
+ * they are dropped then, the log is what counts.
+ */
+function interruptible(): {
+	signal: AbortSignal;
+	step: ReconfigureStep | undefined;
+	release(): void;
+} {
+	const controller = new AbortController();
+	const state = {
+		signal: controller.signal,
+		step: undefined as ReconfigureStep | undefined,
+		release,
+	};
+	const ignore = () => {};
+	const handlers = (['SIGHUP', 'SIGTERM', 'SIGINT'] as const).map((name) => {
+		const handler = () => {
+			if (!controller.signal.aborted) controller.abort(name);
+			const step = state.step === 'check' ? 'config check' : (state.step ?? 'change');
+			process.stderr.write(
+				`portui: ${name} received: finishing the ${step} first, then stopping\n`,
+			);
+		};
+		process.on(name, handler);
+		return [name, handler] as const;
+	});
+	process.stderr.on('error', ignore);
+	function release() {
+		for (const [name, handler] of handlers) process.removeListener(name, handler);
+	}
+	return state;
 }

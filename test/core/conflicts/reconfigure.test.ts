@@ -239,7 +239,10 @@ describe('applyReconfigure', () => {
 			outcome.summary,
 			/port 80 → 8080, config check passed; not restarted \(to apply: apachectl graceful\)/,
 		);
-		const [entry] = readLog(log);
+		const [begun, entry] = readLog(log);
+		assert.equal(begun!.phase, 'begun');
+		assert.deepEqual(begun!.files, entry!.files);
+		assert.equal(entry!.phase, 'finished');
 		assert.equal(entry!.action, 'move');
 		assert.equal(entry!.port, 80);
 		assert.equal(entry!.to, 8080);
@@ -276,9 +279,51 @@ describe('applyReconfigure', () => {
 				'no backup or temp left',
 			);
 		});
-		const [entry] = readLog(log);
+		const [, entry] = readLog(log);
+		assert.equal(entry!.phase, 'finished');
 		assert.equal(entry!.rolledBack, true);
 		assert.deepEqual(entry!.files, []);
+	});
+
+	test('a real SIGHUP during the write: every file rolled back, "finished" says interrupted', async () => {
+		const root = fixture('apache');
+		const log = path.join(stateDir(), 'actions.log');
+		const plan = planReconfigure({port: 80, to: 8080, root, ...none});
+		const inodes = plan.changes.map((change) => statSync(change.file).ino);
+		const controller = new AbortController();
+		// What `portui move` does with the signal (SIGHUP: the test runner itself ends on SIGTERM).
+		const onSignal = () => controller.abort('SIGHUP');
+		process.once('SIGHUP', onSignal);
+		try {
+			const outcome = await applyReconfigure(plan, {
+				checkCommand: ['sh', '-c', 'exit 0'],
+				restart: {kind: 'none'},
+				auditLog: log,
+				signal: controller.signal,
+				onStep(step) {
+					// Sent as the writes begin; handled once they are done.
+					if (step === 'write') process.kill(process.pid, 'SIGHUP');
+				},
+			});
+			assert.equal(outcome.ok, false);
+			assert.equal(outcome.rolledBack, true);
+			assert.deepEqual(outcome.interrupted, {signal: 'SIGHUP', step: 'write'});
+			assert.equal(outcome.check, undefined, 'checked after the signal');
+			assert.match(
+				outcome.summary,
+				/^interrupted by SIGHUP during the write: .* restored/,
+			);
+		} finally {
+			process.removeListener('SIGHUP', onSignal);
+		}
+		plan.changes.forEach((change, index) => {
+			assert.deepEqual(readFileSync(change.file), change.before);
+			assert.equal(statSync(change.file).ino, inodes[index]);
+		});
+		const [begun, finished] = readLog(log);
+		assert.equal(begun!.phase, 'begun');
+		assert.equal(finished!.outcome, 'rolled-back');
+		assert.deepEqual(finished!.interrupted, {signal: 'SIGHUP', step: 'write'});
 	});
 
 	test('an unwritable second file: the first is restored and the PermissionError surfaces', async (t) => {
