@@ -17,6 +17,8 @@ import {
 	type TerminateResult,
 	type TerminateTarget,
 } from '../core/conflicts/terminate.js';
+import {auditRecorder} from '../core/conflicts/terminate-system.js';
+import type {TerminateAction} from '../core/conflicts/terminate.js';
 import {
 	integerFlag,
 	parseCommand,
@@ -145,6 +147,7 @@ function resultJson(
 	plan: TerminatePlan,
 	confirmed: number[],
 	result: TerminateResult | undefined,
+	auditLogWarning?: string,
 ) {
 	return {
 		port: plan.port,
@@ -159,6 +162,7 @@ function resultJson(
 			pids: listener.processes.map((holder) => holder.pid),
 		})),
 		aborted: result?.aborted ?? false,
+		auditLogWarning: auditLogWarning ?? null,
 	};
 }
 
@@ -206,6 +210,11 @@ export async function run(argv: string[]): Promise<number> {
 		);
 	}
 	const out = makeOutput(json);
+	let auditLogWarning: string | undefined;
+	const record = auditRecorder((message) => {
+		auditLogWarning ??= message;
+		stderr.line(`portui: warning: ${message}`);
+	});
 
 	const plan = await planTermination(port, {protocols, signal});
 	if (plan.sockets.length === 0) {
@@ -252,8 +261,9 @@ export async function run(argv: string[]): Promise<number> {
 			yes,
 			disable: false,
 			out,
+			record,
 		});
-		if (json) writeJson(resultJson(plan, confirmedList, result));
+		if (json) writeJson(resultJson(plan, confirmedList, result, auditLogWarning));
 		out.say(`nothing was signalled: port ${port} is still in use`);
 		return result.free ? 0 : 1;
 	}
@@ -274,8 +284,9 @@ export async function run(argv: string[]): Promise<number> {
 		yes,
 		disable: flags.disable === true,
 		out,
+		record,
 	});
-	if (json) writeJson(resultJson(plan, confirmedList, result));
+	if (json) writeJson(resultJson(plan, confirmedList, result, auditLogWarning));
 	if (result.free) {
 		out.say(`port ${port} is free`);
 		return 0;
@@ -299,6 +310,7 @@ async function runExecution(
 		yes: boolean;
 		disable: boolean;
 		out: Output;
+		record: (action: TerminateAction) => void;
 	},
 ): Promise<TerminateResult> {
 	const {out} = options;
@@ -314,6 +326,7 @@ async function runExecution(
 			disableUnits: options.disable,
 			confirmedPids: options.confirmedList,
 			abortSignal: controller.signal,
+			system: {record: options.record},
 			confirmKill: options.yes
 				? undefined
 				: async (survivors) => {

@@ -4,6 +4,7 @@
  * rewrites it atomically with a backup, runs the service's own config check
  * (rolling back when it fails), restarts the service and verifies it moved.
  */
+import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
 import {UsageError} from '../core/errors.js';
@@ -12,12 +13,13 @@ import {
 	planReconfigure,
 	type ReconfigureOutcome,
 	type ReconfigurePlan,
+	type ReconfigureStep,
 	type RestartMode,
 } from '../core/conflicts/reconfigure.js';
 import {systemctlManager} from '../core/processes/systemd.js';
 import {parseCommand, parsePort, type CommandTable} from './flags.js';
 import {confirm} from './prompt.js';
-import {stderr, stdout, writeJson} from './write-out.js';
+import {keepRunningOnClosedOutput, stderr, stdout, writeJson} from './write-out.js';
 
 const help = `
 	Usage
@@ -51,14 +53,22 @@ const help = `
 	  --json               Print what was found and done as JSON
 
 	Every change is appended to $XDG_STATE_HOME/portui/actions.log
-	(~/.local/state/portui/actions.log).
+	(~/.local/state/portui/actions.log): a "begun" line with the backups before
+	the file is written, a "finished" line after. A log that cannot be written
+	safely (a symlink, not yours, in a directory others can write) is a warning.
+
+	SIGHUP, SIGTERM and SIGINT during a change end it at the end of its current
+	step: the write is rolled back, a config check decides as always but nothing
+	is restarted after it, a restart is let finish and not verified; the log
+	says so and the backup is printed.
 
 	Exit status: 0 when the service listens on the new port and the old one is
 	free (with --no-restart: when the file was changed and validated; with
 	--dry-run: when a change was found); 1 otherwise (a failed check or an
 	unwritable file leave the original untouched; a service portui cannot
 	restart, neither a systemd unit nor given --restart-cmd, is left changed and
-	validated with the command to run printed); 2 for bad usage.
+	validated with the command to run printed); 2 for bad usage;
+	128 + the signal's number when a signal ended the change (143 for SIGTERM).
 `;
 
 function planJson(plan: ReconfigurePlan) {
@@ -98,6 +108,8 @@ function outcomeJson(outcome: ReconfigureOutcome) {
 		ok: outcome.ok,
 		summary: outcome.summary,
 		auditLog: outcome.auditLog ?? null,
+		auditLogWarning: outcome.auditLogWarning ?? null,
+		interrupted: outcome.interrupted ?? null,
 	};
 }
 
@@ -157,7 +169,10 @@ export async function run(argv: string[]): Promise<number> {
 			stderr.line('portui: nothing changed');
 			return 1;
 		}
-	} else if (!flags.json) stdout.block(plan.diff);
+	} else if (!flags.json) {
+		stdout.block(plan.diff);
+		for (const warning of plan.warnings) stderr.line(`portui: warning: ${warning}`);
+	}
 
 	const restart: RestartMode =
 		flags.restart === false
@@ -165,34 +180,83 @@ export async function run(argv: string[]): Promise<number> {
 			: flags.restartCmd
 				? {kind: 'command', command: flags.restartCmd}
 				: {kind: 'auto'};
-	const outcome = await applyReconfigure(plan, {
-		restart,
-		serviceManager: systemctlManager,
-		...(flags.checkCmd ? {checkCommand: ['sh', '-c', flags.checkCmd]} : {}),
-		...(flags.json
-			? {}
-			: {
-					onStep: (step: string, detail?: string) => {
-						if (step === 'check' && detail) stderr.line(`checking: ${detail}`);
-					},
-				}),
-	});
-	if (flags.json) writeJson(outcomeJson(outcome));
-	else {
-		for (const write of outcome.rolledBack ? [] : outcome.written) {
-			stdout.line(`backup: ${write.backup}`);
+	// The signals are held until the outcome is printed: a hang-up while
+	// printing must not end portui with the change half reported.
+	const signals = interruptible();
+	try {
+		const outcome = await applyReconfigure(plan, {
+			restart,
+			serviceManager: systemctlManager,
+			...(flags.checkCmd ? {checkCommand: ['sh', '-c', flags.checkCmd]} : {}),
+			signal: signals.signal,
+			onStep(step, detail) {
+				signals.step = step;
+				if (step === 'check' && detail && !flags.json) stderr.line(`checking: ${detail}`);
+			},
+			onWarning(message) {
+				stderr.line(`portui: warning: ${message}`);
+			},
+		});
+		printOutcome(outcome, Boolean(flags.json));
+		if (outcome.interrupted) {
+			const number = os.constants.signals[outcome.interrupted.signal as NodeJS.Signals];
+			return number ? 128 + number : 1;
 		}
-		if (outcome.check && !outcome.check.ok && outcome.check.output) {
-			// The check's own output (nginx -t): its lines, none of its controls.
-			stderr.block(`${outcome.check.output}\n`);
-		}
-		if (outcome.firewall) {
-			stdout.line(
-				`firewall: ufw is active; to open the new port run: ${outcome.firewall}`,
-			);
-		}
-		if (outcome.ok) stdout.line(outcome.summary);
-		else stderr.line(`portui: ${outcome.summary}`);
+		return outcome.ok ? 0 : 1;
+	} finally {
+		signals.release();
 	}
-	return outcome.ok ? 0 : 1;
+}
+
+function printOutcome(outcome: ReconfigureOutcome, json: boolean): void {
+	if (json) {
+		writeJson(outcomeJson(outcome));
+		return;
+	}
+	for (const write of outcome.rolledBack ? [] : outcome.written) {
+		stdout.line(`backup: ${write.backup}`);
+	}
+	if (outcome.check && !outcome.check.ok && outcome.check.output) {
+		// The check's own output (nginx -t): its lines, none of its controls.
+		stderr.block(`${outcome.check.output}\n`);
+	}
+	if (outcome.firewall) {
+		stdout.line(`firewall: ufw is active; to open the new port run: ${outcome.firewall}`);
+	}
+	if (outcome.ok) stdout.line(outcome.summary);
+	else stderr.line(`portui: ${outcome.summary}`);
+}
+
+/**
+ * While a change runs, SIGHUP, SIGTERM and SIGINT abort it (it ends at the end
+ * of its current step, see applyReconfigure) instead of killing portui
+ * between a write and its log entry. Writes to a terminal that hung up fail:
+ * they are dropped then, the log is what counts.
+ */
+function interruptible(): {
+	signal: AbortSignal;
+	step: ReconfigureStep | undefined;
+	release(): void;
+} {
+	const controller = new AbortController();
+	const state = {
+		signal: controller.signal,
+		step: undefined as ReconfigureStep | undefined,
+		release,
+	};
+	const handlers = (['SIGHUP', 'SIGTERM', 'SIGINT'] as const).map((name) => {
+		const handler = () => {
+			if (!controller.signal.aborted) controller.abort(name);
+			const step = state.step === 'check' ? 'config check' : (state.step ?? 'change');
+			stderr.line(`portui: ${name} received: finishing the ${step} first, then stopping`);
+		};
+		process.on(name, handler);
+		return [name, handler] as const;
+	});
+	const keepRunning = keepRunningOnClosedOutput();
+	function release() {
+		for (const [name, handler] of handlers) process.removeListener(name, handler);
+		keepRunning();
+	}
+	return state;
 }

@@ -4,7 +4,9 @@
  * It is interactive by nature: without a terminal it says which scriptable
  * commands do the same steps.
  */
+import path from 'node:path';
 import process from 'node:process';
+import {readConfigFile} from '../core/conflicts/adapters/common.js';
 import {UsageError} from '../core/errors.js';
 import {
 	integerFlag,
@@ -51,7 +53,9 @@ export async function run(argv: string[]): Promise<number> {
 	const {flags, input} = await parseCommand(resolveCommand, argv);
 	const {port, protocols} = parsePortArgument(input[0]!);
 	const timeoutSeconds = integerFlag('timeout', flags.timeout, {min: 0, max: 3600});
-	const configFiles = flags.config;
+	const configFiles = flags.config.map((file) => path.resolve(file));
+	// A file named but missing or unreadable is refused here, not skipped inside the UI.
+	for (const file of configFiles) readConfigFile(file);
 	if (!stdout.isTTY || !process.stdin.isTTY) {
 		throw new UsageError(
 			`resolve needs a terminal; to script it use portui kill ${port} --yes or portui move ${port} --to auto --yes`,

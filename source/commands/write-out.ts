@@ -75,9 +75,33 @@ export function errorLine(message: string): void {
  */
 export function exitQuietlyOnClosedPipe(): void {
 	process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+		if (changesUnderWay > 0) return;
 		if (error.code === 'EPIPE') process.exit(0);
 		throw error;
 	});
+}
+
+let changesUnderWay = 0;
+const dropError = () => {};
+
+/**
+ * While a change runs (a move between its write and its audit log entry),
+ * a terminal that hung up or a reader that went away must not end portui:
+ * writes that fail are dropped, and the change goes on to its end. Returns
+ * the call that ends this.
+ */
+export function keepRunningOnClosedOutput(): () => void {
+	changesUnderWay++;
+	process.stderr.on('error', dropError);
+	if (changesUnderWay === 1) process.stdout.on('error', dropError);
+	let released = false;
+	return () => {
+		if (released) return;
+		released = true;
+		changesUnderWay--;
+		process.stderr.removeListener('error', dropError);
+		if (changesUnderWay === 0) process.stdout.removeListener('error', dropError);
+	};
 }
 
 const pause = new Int32Array(new SharedArrayBuffer(4));

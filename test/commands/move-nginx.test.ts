@@ -184,8 +184,12 @@ test('portui move moves a running nginx to the next free port and frees the old 
 		const log = readFileSync(path.join(state, 'portui/actions.log'), 'utf8')
 			.trim()
 			.split('\n');
-		assert.equal(log.length, 1);
-		assert.equal((JSON.parse(log[0]!) as {ok: boolean}).ok, true);
+		const entries = log.map((line) => JSON.parse(line) as {phase: string; ok?: boolean});
+		assert.deepEqual(
+			entries.map((entry) => entry.phase),
+			['begun', 'finished'],
+		);
+		assert.equal(entries[1]!.ok, true);
 	} finally {
 		await stop(contender);
 		await stop(server);

@@ -1,5 +1,12 @@
 import assert from 'node:assert/strict';
-import {chmodSync, mkdtempSync, readdirSync, readFileSync, statSync} from 'node:fs';
+import {
+	chmodSync,
+	chownSync,
+	mkdtempSync,
+	readdirSync,
+	readFileSync,
+	statSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
@@ -137,12 +144,14 @@ describe('portui move: changes', () => {
 		);
 		assert.equal(readFileSync(output.files[0]!.backup, 'utf8'), original);
 		assert.equal(output.auditLog, path.join(state, 'portui/actions.log'));
-		const entry = JSON.parse(readFileSync(output.auditLog, 'utf8').trim()) as Record<
-			string,
-			unknown
-		>;
-		assert.equal(entry.action, 'move');
-		assert.deepEqual(entry.files, output.files);
+		const [begun, finished] = readFileSync(output.auditLog, 'utf8')
+			.trim()
+			.split('\n')
+			.map((line) => JSON.parse(line) as Record<string, unknown>);
+		assert.equal(begun!.phase, 'begun');
+		assert.equal(finished!.phase, 'finished');
+		assert.equal(finished!.action, 'move');
+		assert.deepEqual(finished!.files, output.files);
 	});
 
 	test('a failing config check: exit 1, says so, original untouched', () => {
@@ -193,7 +202,7 @@ describe('portui move: changes', () => {
 			assert.equal(result.status, 1);
 			assert.match(
 				result.stderr,
-				/^portui: cannot write .*\.env: operation not permitted .*; the original is untouched\n$/,
+				/^(portui: warning: [^\n]*\n)*portui: cannot write .*\.env: operation not permitted .*; the original is untouched\n$/,
 			);
 		} finally {
 			clearImmutable(file);
@@ -220,7 +229,7 @@ describe('portui move: changes', () => {
 		assert.equal(result.status, 1, result.stderr);
 		assert.match(
 			result.stderr,
-			/^portui: cannot write .*\.env: permission denied; the original is untouched\n$/,
+			/^(portui: warning: [^\n]*\n)*portui: cannot write .*\.env: permission denied; the original is untouched\n$/,
 		);
 		assert.equal(readFileSync(file, 'utf8'), original);
 		assert.equal(statSync(file).mode & 0o777, 0o444);
@@ -245,7 +254,7 @@ describe('portui move: changes', () => {
 			assert.equal(result.status, 1, result.stderr);
 			assert.match(
 				result.stderr,
-				/^portui: cannot write in the directory of .*\.env: permission denied; the original is untouched\n$/,
+				/^(portui: warning: [^\n]*\n)*portui: cannot write in the directory of .*\.env: permission denied; the original is untouched\n$/,
 			);
 		} finally {
 			chmodSync(dir, 0o755);
@@ -259,19 +268,22 @@ describe('portui move: changes', () => {
 			t.skip('needs root to switch to nobody');
 			return;
 		}
-		const {root, file} = envFixture();
+		const {root, file, state} = envFixture();
 		chmodSync(root, 0o755);
+		// A state directory of nobody's own, so its audit log can be written.
+		chmodSync(state, 0o755);
+		chownSync(state, 65534, 65534);
 		const result = runPortui(
 			['move', '5000', '--to', '5005', '--config', file, '--yes', '--no-restart'],
 			{
 				user: 'nobody',
-				env: {HOME: '/nonexistent', XDG_STATE_HOME: ''},
+				env: {HOME: '/nonexistent', XDG_STATE_HOME: state},
 			},
 		);
 		assert.equal(result.status, 1, result.stderr);
 		assert.match(
 			result.stderr,
-			/^portui: cannot write .*\.env: permission denied; the original is untouched \(run with sudo\)\n$/,
+			/^(portui: warning: [^\n]*\n)*portui: cannot write .*\.env: permission denied; the original is untouched \(run with sudo\)\n$/,
 		);
 		assert.equal(readFileSync(file, 'utf8'), original);
 		assert.deepEqual(backups(file), []);

@@ -6,15 +6,20 @@
  * a command the caller gives, else tell the user what to run), then verify
  * that the service listens on the new port and no longer on the old one.
  */
-import {readFileSync} from 'node:fs';
+import {randomUUID} from 'node:crypto';
 import path from 'node:path';
 import {execa} from 'execa';
-import {PortuiError, UsageError} from '../errors.js';
+import {describeError, PortuiError, UsageError} from '../errors.js';
 import {readCgroup} from '../processes/cgroup.js';
 import type {ServiceManager} from '../processes/systemd.js';
 import type {Listener} from '../sockets/listener.js';
 import {readListeners} from '../sockets/reader.js';
-import {globMatches, realFile, rewriteDeclaration} from './adapters/common.js';
+import {
+	globMatches,
+	readConfigFile,
+	realFile,
+	rewriteDeclaration,
+} from './adapters/common.js';
 import {adapterForFile, adapterNamed, adapters} from './adapters/index.js';
 import type {
 	AdapterName,
@@ -23,7 +28,7 @@ import type {
 	PortDeclaration,
 	ScanResult,
 } from './adapters/types.js';
-import {appendAuditEntry, auditLogPath} from './audit-log.js';
+import {auditLogPath, openAuditLog, type AuditEntry, type AuditLog} from './audit-log.js';
 import {
 	backupPath,
 	lockFileWhenFree,
@@ -34,6 +39,7 @@ import {
 	type FileLock,
 	type RewriteRisk,
 } from './atomic-write.js';
+import {decodeConfig, displayConfig, encodeConfig} from './config-text.js';
 import {unifiedDiff} from './diff.js';
 import {firewallSuggestion} from './firewall.js';
 import {declaredPorts, findFreePort, portsAfter} from './free-port.js';
@@ -49,8 +55,11 @@ export type PortSource = {
 
 export type FileChange = {
 	file: string;
-	before: string;
-	after: string;
+	/** The file's bytes as read. */
+	before: Buffer;
+	/** The same bytes with the port's digits replaced, and nothing else. */
+	after: Buffer;
+	/** For display: bytes that are not UTF-8 are shown as `\xNN`. */
 	diff: string;
 	declarations: PortDeclaration[];
 	/** Whether the backup's name needs a leading dot so an include glob does not load it. */
@@ -94,14 +103,7 @@ export type FindOptions = AdapterOptions & {
 export function findPortSources(port: number, options: FindOptions = {}): PortSource[] {
 	let chosen: ConfigAdapter[];
 	if (options.file) {
-		let text: string;
-		try {
-			text = readFileSync(options.file, 'utf8');
-		} catch (error) {
-			throw new PortuiError(`cannot read ${options.file}: ${(error as Error).message}`, {
-				cause: error,
-			});
-		}
+		const {text} = decodeConfig(readConfigFile(options.file));
 		const adapter = options.adapter
 			? adapterNamed(options.adapter)
 			: adapterForFile(options.file, text);
@@ -238,13 +240,16 @@ export function planReconfigure(options: PlanOptions): ReconfigurePlan {
 	}
 	const changes: FileChange[] = [];
 	for (const [file, declarations] of byFile) {
-		const before = readFileSync(file, 'utf8');
-		let after = before;
+		const before = readConfigFile(file);
+		// Decoded as the adapters read it, so that lines and columns match theirs.
+		const {text, bom} = decodeConfig(before);
+		let rewritten = text;
 		// Right to left, so a longer number does not shift the next column on the same line.
 		const rightToLeft = [...declarations].sort(
 			(a, b) => b.line - a.line || b.column - a.column,
 		);
-		for (const found of rightToLeft) after = rewriteDeclaration(after, found, to);
+		for (const found of rightToLeft) rewritten = rewriteDeclaration(rewritten, found, to);
+		const after = encodeConfig({text: rewritten, bom});
 		const sample = path.basename(backupPath(file));
 		const hiddenBackup = source.scan.includeGlobs.some((glob) =>
 			globMatches(glob, path.join(path.dirname(file), sample)),
@@ -253,7 +258,10 @@ export function planReconfigure(options: PlanOptions): ReconfigurePlan {
 			file,
 			before,
 			after,
-			diff: unifiedDiff(before, after, {oldLabel: file, newLabel: file}),
+			diff: unifiedDiff(displayConfig(text), displayConfig(rewritten), {
+				oldLabel: file,
+				newLabel: file,
+			}),
 			declarations,
 			hiddenBackup,
 		});
@@ -339,6 +347,21 @@ export type ApplyOptions = {
 	auditLog?: string | false;
 	now?: Date;
 	onStep?: (step: ReconfigureStep, detail?: string) => void;
+	/** Something to tell the user now, before the change goes on (an audit log that cannot be written). */
+	onWarning?: (message: string) => void;
+	/**
+	 * Stops the change at the end of its current step (the CLI aborts it on
+	 * SIGHUP, SIGTERM and SIGINT, with the signal's name as the reason): a
+	 * write is rolled back; a check's result decides as without it, but
+	 * nothing is restarted after it; a restart is let finish and not verified.
+	 */
+	signal?: AbortSignal;
+};
+
+/** Where a change stopped when it was aborted, and why (`SIGTERM`…). */
+export type Interruption = {
+	signal: string;
+	step: Exclude<ReconfigureStep, 'done' | 'rollback'>;
 };
 
 export type CheckOutcome = {
@@ -378,7 +401,12 @@ export type ReconfigureOutcome = {
 	summary: string;
 	/** A firewall command to show (never run) when ufw is active and does not allow the new port. */
 	firewall?: string;
+	/** The audit log written, when it could be. */
 	auditLog?: string;
+	/** Why the audit log could not be written, when it could not. */
+	auditLogWarning?: string;
+	/** Set when the change was aborted before it ran to its end. */
+	interrupted?: Interruption;
 };
 
 async function runCheck(command: string[]): Promise<CheckOutcome> {
@@ -396,11 +424,28 @@ async function runCheck(command: string[]): Promise<CheckOutcome> {
 	return {command, ok: result.exitCode === 0, output: (result.all ?? '').trim()};
 }
 
+/** The summary's "a.conf, b.conf: port 80 → 8080". */
+function changedFiles(plan: ReconfigurePlan): string {
+	return `${plan.changes.map((change) => change.file).join(', ')}: port ${plan.from} → ${plan.to}`;
+}
+
+/**
+ * Lets a signal that arrived during synchronous work reach its handler before
+ * going on. Signals are read in the event loop's poll phase; from inside that
+ * phase, one immediate runs before the next poll, the second after it.
+ */
+async function yieldToSignals(): Promise<void> {
+	await new Promise((resolve) => setImmediate(resolve));
+	await new Promise((resolve) => setImmediate(resolve));
+}
+
 /**
  * Writes the plan's changes, checks, restarts and verifies. Never leaves a
  * failed check in place. Holds the lock on every file it changes from before
  * the write re-reads them until it is done, so a second run waits and then
- * finds the file changed since its preview.
+ * finds the file changed since its preview. The audit log gets a "begun"
+ * entry (with the backups) before the first write and a "finished" entry at
+ * the end, however it ends.
  */
 export async function applyReconfigure(
 	plan: ReconfigurePlan,
@@ -420,6 +465,7 @@ async function applyLocked(
 	options: ApplyOptions,
 ): Promise<ReconfigureOutcome> {
 	const step = options.onStep ?? (() => {});
+	const now = options.now ?? new Date();
 	const written: AtomicWriteResult[] = [];
 	const outcome: ReconfigureOutcome = {
 		plan,
@@ -428,26 +474,53 @@ async function applyLocked(
 		ok: false,
 		summary: '',
 	};
+	const log = new RunLog(plan, outcome, options);
+	const aborted = () => options.signal?.aborted === true;
+	const interrupt = (at: Interruption['step']) => {
+		const reason: unknown = options.signal?.reason;
+		outcome.interrupted = {
+			signal: typeof reason === 'string' ? reason : 'abort',
+			step: at,
+		};
+		return `interrupted by ${outcome.interrupted.signal} during the ${at === 'check' ? 'config check' : at}`;
+	};
 	const rollback = () => {
 		step('rollback');
 		for (const write of [...written].reverse())
 			restoreBackup(write.file, write.backup, write);
 		outcome.rolledBack = true;
 	};
+	const files = plan.changes.map((change) => change.file).join(', ');
 
+	if (aborted()) {
+		outcome.summary = `${interrupt('write')} before anything was written; ${files} unchanged`;
+		return log.finish();
+	}
 	step('write');
 	try {
 		for (const change of plan.changes) {
 			written.push(
-				writeFileAtomic(change.file, Buffer.from(change.after), {
-					expected: Buffer.from(change.before),
+				writeFileAtomic(change.file, change.after, {
+					expected: change.before,
 					hiddenBackup: change.hiddenBackup,
-					...(options.now ? {now: options.now} : {}),
+					now,
+					onBackup: (backup) => log.begin({path: realFile(change.file), backup}),
 				}),
 			);
 		}
+		await yieldToSignals();
+		if (aborted()) {
+			rollback();
+			outcome.summary = `${interrupt('write')}: ${files} restored, unchanged`;
+			return log.finish();
+		}
 	} catch (error) {
-		if (written.length > 0) rollback();
+		try {
+			if (written.length > 0 && !outcome.rolledBack) rollback();
+		} finally {
+			outcome.summary = describeError(error);
+			log.finish();
+		}
 		throw error;
 	}
 
@@ -462,27 +535,39 @@ async function applyLocked(
 		if (!check.ok) {
 			rollback();
 			const firstLine = check.output.split('\n').find((line) => line.trim() !== '') ?? '';
-			outcome.summary = `config check failed (${checkCommand.join(' ')}${firstLine ? `: ${firstLine}` : ''}); ${plan.changes
-				.map((change) => change.file)
-				.join(', ')} restored, unchanged`;
-			audit(outcome, options);
-			return outcome;
+			outcome.summary = `config check failed (${checkCommand.join(' ')}${firstLine ? `: ${firstLine}` : ''}); ${files} restored, unchanged${
+				aborted() ? `; ${interrupt('check')}` : ''
+			}`;
+			return log.finish();
+		}
+		if (aborted()) {
+			outcome.summary = `${interrupt('check')}: ${changedFiles(plan)}, config check passed; not restarted${
+				plan.restartHint ? ` (to apply: ${plan.restartHint})` : ''
+			}`;
+			return log.finish();
 		}
 	}
 
 	const mode = options.restart ?? {kind: 'auto'};
 	step('restart');
 	outcome.restart = await restartService(plan, mode, options);
-	const files = plan.changes.map((change) => change.file).join(', ');
+	if (aborted()) {
+		outcome.summary = `${interrupt('restart')}: ${changedFiles(plan)}; the restart ${
+			outcome.restart.ok
+				? 'finished'
+				: `failed${outcome.restart.output ? `: ${outcome.restart.output.split('\n')[0]}` : ''}`
+		}, not verified`;
+		return log.finish();
+	}
 	if (outcome.restart.how === 'none' || outcome.restart.how === 'caller') {
 		outcome.ok = true;
-		outcome.summary = `${files}: port ${plan.from} → ${plan.to}${checkCommand ? ', config check passed' : ''}; not restarted${
+		outcome.summary = `${changedFiles(plan)}${checkCommand ? ', config check passed' : ''}; not restarted${
 			plan.restartHint ? ` (to apply: ${plan.restartHint})` : ''
 		}`;
 	} else if (outcome.restart.how === 'manual') {
-		outcome.summary = `${files}: port ${plan.from} → ${plan.to}, but portui cannot restart ${plan.title} here; run: ${plan.restartHint ?? 'restart the service'}`;
+		outcome.summary = `${changedFiles(plan)}, but portui cannot restart ${plan.title} here; run: ${plan.restartHint ?? 'restart the service'}`;
 	} else if (!outcome.restart.ok) {
-		outcome.summary = `${files}: port ${plan.from} → ${plan.to}, but the restart failed: ${
+		outcome.summary = `${changedFiles(plan)}, but the restart failed: ${
 			(outcome.restart.output ?? '').split('\n')[0]
 		}`;
 	} else {
@@ -490,7 +575,12 @@ async function applyLocked(
 		outcome.verify = await verifyMove(plan, {
 			timeoutMs: options.verifyTimeoutMs ?? 10_000,
 			read: options.readListeners ?? (() => readListeners().listeners),
+			...(options.signal ? {signal: options.signal} : {}),
 		});
+		if (aborted() && !outcome.verify.ok) {
+			outcome.summary = `${interrupt('verify')}: ${changedFiles(plan)}, restarted; not verified`;
+			return log.finish();
+		}
 		outcome.ok = outcome.verify.ok;
 		outcome.summary = outcome.verify.ok
 			? `${plan.title} now listens on ${plan.to}; port ${plan.from} is ${
@@ -503,7 +593,7 @@ async function applyLocked(
 	const loopbackOnly = plan.declarations.every((found) =>
 		/^(127\.|\[?::1\]?$|localhost$)/.test(found.address ?? ''),
 	);
-	if (options.ufw !== false && !loopbackOnly) {
+	if (options.ufw !== false && !loopbackOnly && !aborted()) {
 		const suggestion = await firewallSuggestion(
 			plan.to,
 			plan.protocol,
@@ -512,8 +602,96 @@ async function applyLocked(
 		if (suggestion) outcome.firewall = suggestion;
 	}
 	step('done');
-	audit(outcome, options);
-	return outcome;
+	return log.finish();
+}
+
+/**
+ * One change's two audit log entries, "begun" and "finished", sharing a run
+ * id. The log is opened once, before the change: one that cannot be opened
+ * (or written) is reported through onWarning and the outcome, and the change
+ * goes on without it.
+ */
+class RunLog {
+	private readonly log: AuditLog | undefined;
+	private readonly run = randomUUID();
+
+	constructor(
+		private readonly plan: ReconfigurePlan,
+		private readonly outcome: ReconfigureOutcome,
+		private readonly options: ApplyOptions,
+	) {
+		if (options.auditLog === false) return;
+		try {
+			this.log = openAuditLog(options.auditLog ?? auditLogPath());
+			outcome.auditLog = this.log.path;
+		} catch (error) {
+			this.warn(error);
+		}
+	}
+
+	/** One "begun" entry per file, written once its backup exists and before it changes. */
+	begin(file: {path: string; backup: string}): void {
+		this.append({
+			phase: 'begun',
+			files: [file],
+			summary: `moving ${this.plan.title} from ${this.plan.from} to ${this.plan.to}`,
+		});
+	}
+
+	/** Writes the "finished" entry and closes the log; returns the outcome. */
+	finish(): ReconfigureOutcome {
+		const {outcome, plan} = this;
+		this.append({
+			phase: 'finished',
+			outcome: outcome.rolledBack
+				? 'rolled-back'
+				: outcome.interrupted
+					? 'interrupted'
+					: outcome.ok
+						? 'done'
+						: 'failed',
+			files: outcome.rolledBack
+				? []
+				: outcome.written.map((write) => ({path: write.file, backup: write.backup})),
+			units: outcome.restart?.how === 'systemd' && plan.unit ? [plan.unit] : [],
+			pids: outcome.verify?.servicePids ?? plan.servicePids,
+			...(outcome.restart
+				? {
+						restart: {how: outcome.restart.how, ok: outcome.restart.ok},
+						...(outcome.restart.command ? {restartCommand: outcome.restart.command} : {}),
+					}
+				: {}),
+			...(outcome.interrupted ? {interrupted: outcome.interrupted} : {}),
+			rolledBack: outcome.rolledBack,
+			ok: outcome.ok,
+			summary: outcome.summary,
+		});
+		this.log?.close();
+		return outcome;
+	}
+
+	private append(fields: Omit<AuditEntry, 'action'>): void {
+		if (!this.log || this.outcome.auditLogWarning) return;
+		try {
+			this.log.append({
+				action: 'move',
+				run: this.run,
+				port: this.plan.from,
+				to: this.plan.to,
+				service: this.plan.adapter,
+				...fields,
+			});
+		} catch (error) {
+			this.warn(error);
+		}
+	}
+
+	private warn(error: unknown): void {
+		const message = describeError(error);
+		this.outcome.auditLogWarning = message;
+		delete this.outcome.auditLog;
+		this.options.onWarning?.(message);
+	}
 }
 
 async function restartService(
@@ -579,7 +757,14 @@ export async function verifyMove(
 		timeoutMs = 10_000,
 		intervalMs = 200,
 		read = () => readListeners().listeners,
-	}: {timeoutMs?: number; intervalMs?: number; read?: () => Listener[]} = {},
+		signal,
+	}: {
+		timeoutMs?: number;
+		intervalMs?: number;
+		read?: () => Listener[];
+		/** Stops waiting: the last look is the outcome. */
+		signal?: AbortSignal;
+	} = {},
 ): Promise<VerifyOutcome> {
 	const deadline = Date.now() + timeoutMs;
 	for (;;) {
@@ -609,36 +794,15 @@ export async function verifyMove(
 			servicePids,
 			oldPortHolders: oldHolders,
 		};
-		if (outcome.ok || Date.now() >= deadline) return outcome;
-		await new Promise((resolve) => setTimeout(resolve, intervalMs));
-	}
-}
-
-function audit(outcome: ReconfigureOutcome, options: ApplyOptions): void {
-	if (options.auditLog === false) return;
-	try {
-		outcome.auditLog = appendAuditEntry(
-			{
-				action: 'move',
-				port: outcome.plan.from,
-				to: outcome.plan.to,
-				service: outcome.plan.adapter,
-				files: outcome.rolledBack
-					? []
-					: outcome.written.map((write) => ({path: write.file, backup: write.backup})),
-				units:
-					outcome.restart?.how === 'systemd' && outcome.plan.unit
-						? [outcome.plan.unit]
-						: [],
-				pids: outcome.verify?.servicePids ?? outcome.plan.servicePids,
-				...(outcome.restart?.command ? {restartCommand: outcome.restart.command} : {}),
-				rolledBack: outcome.rolledBack,
-				ok: outcome.ok,
-				summary: outcome.summary,
-			},
-			options.auditLog ?? auditLogPath(),
-		);
-	} catch {
-		// An unwritable log must not turn a done change into a reported failure.
+		if (outcome.ok || Date.now() >= deadline || signal?.aborted) return outcome;
+		await new Promise<void>((resolve) => {
+			const done = () => {
+				clearTimeout(timer);
+				signal?.removeEventListener('abort', done);
+				resolve();
+			};
+			const timer = setTimeout(done, intervalMs);
+			signal?.addEventListener('abort', done, {once: true});
+		});
 	}
 }

@@ -5,7 +5,7 @@
  */
 import process from 'node:process';
 import {execa} from 'execa';
-import {PermissionError, PortuiError} from '../errors.js';
+import {describeError, PermissionError, PortuiError} from '../errors.js';
 import {readCgroup} from '../processes/cgroup.js';
 import {
 	createContainerCli,
@@ -85,20 +85,36 @@ export function multiplexerPids(env: NodeJS.ProcessEnv = process.env): Set<numbe
 	return pids;
 }
 
-/** One audit log line per action; a log that cannot be written must not stop a termination half-way. */
-export function recordAction(action: TerminateAction): void {
-	try {
-		appendAuditEntry({
-			...action,
-			time: new Date(action.atMs).toISOString(),
-			action: action.action,
-			...(action.pid === undefined ? {} : {pids: [action.pid]}),
-			...(action.unit === undefined ? {} : {units: [action.unit]}),
-			ok: action.outcome === 'done',
-		});
-	} catch {
-		// Best effort, see above.
-	}
+/**
+ * Records each action as one audit log line. A log that cannot be written
+ * must not stop a termination half-way: `onWarning` hears why, once per
+ * distinct reason, and the actions go on.
+ */
+export function auditRecorder(
+	onWarning: (message: string) => void = () => {},
+	file?: string,
+): (action: TerminateAction) => void {
+	const warned = new Set<string>();
+	return (action) => {
+		try {
+			appendAuditEntry(
+				{
+					...action,
+					time: new Date(action.atMs).toISOString(),
+					action: action.action,
+					...(action.pid === undefined ? {} : {pids: [action.pid]}),
+					...(action.unit === undefined ? {} : {units: [action.unit]}),
+					ok: action.outcome === 'done',
+				},
+				file,
+			);
+		} catch (error) {
+			const message = describeError(error);
+			if (warned.has(message)) return;
+			warned.add(message);
+			onWarning(message);
+		}
+	};
 }
 
 export function defaultTerminateSystem(): TerminateSystem {
@@ -118,7 +134,7 @@ export function defaultTerminateSystem(): TerminateSystem {
 		containers: containerStopper,
 		sessionAncestors: () => new Set([...sessionAncestors(), ...multiplexerPids()]),
 		kill: (pid, signal) => process.kill(pid, signal),
-		record: recordAction,
+		record: auditRecorder(),
 		now: () => Date.now(),
 		selfPid: process.pid,
 	};

@@ -67,6 +67,12 @@ export type AtomicWriteOptions = {
 	expected?: Uint8Array;
 	/** Start the backup's name with a dot (so an include glob such as `sites-enabled/*` skips it). */
 	hiddenBackup?: boolean;
+	/**
+	 * Called with the backup's path once it holds the original and before the
+	 * file is changed: where the audit log's "begun" entry is written, so the
+	 * log names the real backup before anything it announces happens.
+	 */
+	onBackup?: (backup: string) => void;
 };
 
 function stamp(date: Date): string {
@@ -348,6 +354,7 @@ function writeByRename(
 			makeBackup(directory, target, original, options, true),
 		);
 		made.push(backup);
+		options.onBackup?.(path.join(directory.path, backup.name));
 		const placed =
 			temp.name ?? step(target, 'write', () => nameTemp(directory, temp.fd, base));
 		if (!temp.name) made.push({name: placed, ino: tempIno});
@@ -385,6 +392,7 @@ function writeInPlace(
 		makeBackup(directory, target, original, options, false),
 	);
 	syncDirectory(dir);
+	options.onBackup?.(path.join(directory.path, backup.name));
 	let fd: number | undefined;
 	try {
 		fd = step(target, 'write', () => calls.open(dir, base, 'read-write'));

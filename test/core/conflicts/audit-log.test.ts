@@ -1,12 +1,29 @@
 import assert from 'node:assert/strict';
-import {mkdtempSync, readFileSync, rmSync, statSync} from 'node:fs';
+import {spawnSync} from 'node:child_process';
+import {
+	chmodSync,
+	existsSync,
+	linkSync,
+	mkdirSync,
+	mkdtempSync,
+	readFileSync,
+	rmSync,
+	statSync,
+	writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {test} from 'node:test';
+import {after, describe, test} from 'node:test';
 import {
 	appendAuditEntry,
+	AuditLogError,
 	auditLogPath,
 } from '../../../source/core/conflicts/audit-log.js';
+
+const dirs: string[] = [];
+after(() => {
+	for (const dir of dirs) rmSync(dir, {recursive: true, force: true});
+});
 
 test('path: $XDG_STATE_HOME/portui/actions.log, else ~/.local/state/portui/actions.log', () => {
 	assert.equal(auditLogPath({XDG_STATE_HOME: '/s', HOME: '/h'}), '/s/portui/actions.log');
@@ -41,4 +58,49 @@ test('appends one JSON line per action, creating the directory private to the us
 	} finally {
 		rmSync(state, {recursive: true, force: true});
 	}
+});
+
+describe('a log it must not write is refused, untouched', () => {
+	function stateWithLog(): {state: string; file: string} {
+		const state = mkdtempSync(path.join(os.tmpdir(), 'portui-state-'));
+		dirs.push(state);
+		const file = auditLogPath({XDG_STATE_HOME: state});
+		mkdirSync(path.dirname(file), {mode: 0o700});
+		return {state, file};
+	}
+
+	test('a FIFO planted as actions.log: refused at once, never blocks', () => {
+		const {file} = stateWithLog();
+		assert.equal(spawnSync('mkfifo', ['-m', '600', file]).status, 0, 'mkfifo');
+		assert.throws(
+			() => appendAuditEntry({action: 'kill'}, file),
+			(error: unknown) =>
+				error instanceof AuditLogError && /it is not a regular file$/.test(error.message),
+		);
+	});
+
+	test('a hard link to another file of the user: refused, that file untouched', () => {
+		const {state, file} = stateWithLog();
+		const other = path.join(state, 'other');
+		writeFileSync(other, 'keep\n', {mode: 0o600});
+		linkSync(other, file);
+		assert.throws(
+			() => appendAuditEntry({action: 'kill'}, file),
+			(error: unknown) =>
+				error instanceof AuditLogError && /it has 2 hard links$/.test(error.message),
+		);
+		assert.equal(readFileSync(other, 'utf8'), 'keep\n');
+	});
+
+	test('a log directory others can write: refused', () => {
+		const {file} = stateWithLog();
+		chmodSync(path.dirname(file), 0o777);
+		assert.throws(
+			() => appendAuditEntry({action: 'kill'}, file),
+			(error: unknown) =>
+				error instanceof AuditLogError &&
+				/is writable by other users$/.test(error.message),
+		);
+		assert.equal(existsSync(file), false);
+	});
 });

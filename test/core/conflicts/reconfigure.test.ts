@@ -232,14 +232,23 @@ describe('applyReconfigure', () => {
 			/^Listen 8080$/m,
 		);
 		assert.deepEqual(
-			outcome.written.map((write) => readFileSync(write.backup, 'utf8')),
+			outcome.written.map((write) => readFileSync(write.backup)),
 			originals,
 		);
 		assert.match(
 			outcome.summary,
 			/port 80 → 8080, config check passed; not restarted \(to apply: apachectl graceful\)/,
 		);
-		const [entry] = readLog(log);
+		// One "begun" entry per file, each written once its backup exists, then "finished".
+		const entries = readLog(log);
+		const entry = entries.at(-1);
+		const begun = entries.slice(0, -1);
+		assert.ok(begun.every((line) => line.phase === 'begun'));
+		assert.deepEqual(
+			begun.flatMap((line) => line.files),
+			entry!.files,
+		);
+		assert.equal(entry!.phase, 'finished');
 		assert.equal(entry!.action, 'move');
 		assert.equal(entry!.port, 80);
 		assert.equal(entry!.to, 8080);
@@ -269,16 +278,59 @@ describe('applyReconfigure', () => {
 			/config check failed \(sh -c .*: AH00526: Syntax error on line 5\); .*ports\.conf, .*000-default\.conf restored, unchanged/,
 		);
 		plan.changes.forEach((change, index) => {
-			assert.equal(readFileSync(change.file, 'utf8'), change.before);
+			assert.deepEqual(readFileSync(change.file), change.before);
 			assert.equal(statSync(change.file).ino, inodes[index]);
 			assert.ok(
 				!readdirSync(path.dirname(change.file)).some((name) => name.includes('.portui-')),
 				'no backup or temp left',
 			);
 		});
-		const [entry] = readLog(log);
+		const entry = readLog(log).at(-1);
+		assert.equal(entry!.phase, 'finished');
 		assert.equal(entry!.rolledBack, true);
 		assert.deepEqual(entry!.files, []);
+	});
+
+	test('a real SIGHUP during the write: every file rolled back, "finished" says interrupted', async () => {
+		const root = fixture('apache');
+		const log = path.join(stateDir(), 'actions.log');
+		const plan = planReconfigure({port: 80, to: 8080, root, ...none});
+		const inodes = plan.changes.map((change) => statSync(change.file).ino);
+		const controller = new AbortController();
+		// What `portui move` does with the signal (SIGHUP: the test runner itself ends on SIGTERM).
+		const onSignal = () => controller.abort('SIGHUP');
+		process.once('SIGHUP', onSignal);
+		try {
+			const outcome = await applyReconfigure(plan, {
+				checkCommand: ['sh', '-c', 'exit 0'],
+				restart: {kind: 'none'},
+				auditLog: log,
+				signal: controller.signal,
+				onStep(step) {
+					// Sent as the writes begin; handled once they are done.
+					if (step === 'write') process.kill(process.pid, 'SIGHUP');
+				},
+			});
+			assert.equal(outcome.ok, false);
+			assert.equal(outcome.rolledBack, true);
+			assert.deepEqual(outcome.interrupted, {signal: 'SIGHUP', step: 'write'});
+			assert.equal(outcome.check, undefined, 'checked after the signal');
+			assert.match(
+				outcome.summary,
+				/^interrupted by SIGHUP during the write: .* restored/,
+			);
+		} finally {
+			process.removeListener('SIGHUP', onSignal);
+		}
+		plan.changes.forEach((change, index) => {
+			assert.deepEqual(readFileSync(change.file), change.before);
+			assert.equal(statSync(change.file).ino, inodes[index]);
+		});
+		const entries = readLog(log);
+		const finished = entries.at(-1);
+		assert.equal(entries[0]!.phase, 'begun');
+		assert.equal(finished!.outcome, 'rolled-back');
+		assert.deepEqual(finished!.interrupted, {signal: 'SIGHUP', step: 'write'});
 	});
 
 	test('an unwritable second file: the first is restored and the PermissionError surfaces', async (t) => {
@@ -304,7 +356,7 @@ describe('applyReconfigure', () => {
 			clearImmutable(second);
 		}
 		for (const change of plan.changes)
-			assert.equal(readFileSync(change.file, 'utf8'), change.before);
+			assert.deepEqual(readFileSync(change.file), change.before);
 		assert.ok(
 			!readdirSync(path.join(root, 'etc/apache2')).some((name) =>
 				name.includes('.portui-'),

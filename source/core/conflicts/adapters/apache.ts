@@ -16,13 +16,14 @@ import {
 	stripHashComment,
 	underRoot,
 	nonEmpty,
+	linesOf,
 } from './common.js';
 import type {AdapterOptions, ConfigAdapter, ScanResult} from './types.js';
 
 function scanApache(entry: string, serverRoot: string, root: string): ScanResult {
 	const result: ScanResult = {declarations: [], files: [], entry, includeGlobs: []};
 	const visit = configWalker(result.files, 16, (real, text, follow) => {
-		const lines = text.split('\n');
+		const lines = linesOf(text);
 		lines.forEach((raw, index) => {
 			const line = stripHashComment(raw);
 			const include = /^\s*Include(?:Optional)?\s+"?([^"\s]+)"?/i.exec(line);

@@ -3,9 +3,20 @@
  * expanding include globs the way nginx, Apache and sshd do (sorted, no
  * dotfiles), and building and rewriting port declarations by position.
  */
-import {readdirSync, readFileSync, realpathSync, statSync} from 'node:fs';
+import {
+	closeSync,
+	constants,
+	fstatSync,
+	openSync,
+	readdirSync,
+	readFileSync,
+	realpathSync,
+	statSync,
+} from 'node:fs';
 import path from 'node:path';
-import {PortuiError} from '../../errors.js';
+import process from 'node:process';
+import {PermissionError, PortuiError, UsageError} from '../../errors.js';
+import {decodeConfig, displayConfig} from '../config-text.js';
 import type {AdapterName, PortDeclaration, ScanResult} from './types.js';
 
 /** Maps an absolute config path (`/etc/nginx/…`) into root; relative paths resolve from `base`. */
@@ -30,12 +41,75 @@ export function entryFile(
 	return options?.file ? path.resolve(options.file) : underRoot(root, usualPath);
 }
 
-/** Reads a file, or undefined when it does not exist or cannot be read (configs are optional). */
-export function readOptional(file: string): string | undefined {
+/**
+ * Opens for reading without waiting: a FIFO (or a device) put where a config
+ * is expected would otherwise block portui on open or read forever.
+ */
+const READ_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK;
+
+/** `permission denied` from `EACCES: permission denied, open '/x'`. */
+function reasonOf(error: unknown): string {
+	const {code, message} = error as NodeJS.ErrnoException;
+	if (code === 'ENOENT' || code === 'ENOTDIR') return 'no such file';
+	if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+	return /^[A-Z]+: ([^,]+)/.exec(message)?.[1] ?? message;
+}
+
+/**
+ * The bytes of a config the user named, or a one-line error: a missing file
+ * or one that is no regular file is bad usage; an unreadable one says to use
+ * sudo when portui does not run as root.
+ */
+export function readConfigFile(file: string): Buffer {
+	const problem = (error: unknown) => {
+		const {code} = error as NodeJS.ErrnoException;
+		const message = `cannot read ${file}: ${reasonOf(error)}`;
+		if (code === 'ENOENT' || code === 'ENOTDIR') return new UsageError(message);
+		if (code === 'EACCES' || code === 'EPERM') {
+			return new PermissionError(
+				`${message}${process.getuid?.() === 0 ? '' : ' (run with sudo)'}`,
+				{cause: error},
+			);
+		}
+		return new PortuiError(message, {cause: error});
+	};
+	let fd: number;
 	try {
-		return readFileSync(file, 'utf8');
+		fd = openSync(file, READ_FLAGS);
+	} catch (error) {
+		throw problem(error);
+	}
+	try {
+		const stat = fstatSync(fd);
+		if (stat.isDirectory())
+			throw new UsageError(`${file} is a directory, not a config file`);
+		if (!stat.isFile()) throw new UsageError(`${file} is not a regular file`);
+		return readFileSync(fd);
+	} catch (error) {
+		throw error instanceof PortuiError ? error : problem(error);
+	} finally {
+		closeSync(fd);
+	}
+}
+
+/**
+ * A config's text (see config-text.ts: lossless, a BOM set aside), or
+ * undefined when it does not exist, cannot be read or is no regular file
+ * (configs are optional).
+ */
+export function readOptional(file: string): string | undefined {
+	let fd: number;
+	try {
+		fd = openSync(file, READ_FLAGS);
 	} catch {
 		return undefined;
+	}
+	try {
+		return fstatSync(fd).isFile() ? decodeConfig(readFileSync(fd)).text : undefined;
+	} catch {
+		return undefined;
+	} finally {
+		closeSync(fd);
 	}
 }
 
@@ -148,9 +222,13 @@ export function filesIn(dir: string, suffix = ''): string[] {
 	}
 }
 
-/** Splits text into lines, keeping index positions usable for 1-based line numbers. */
+/**
+ * A config's lines (index + 1 is the line number) without their CRLF's CR, so
+ * that a parser's `.*$` reaches the end of the line. Columns stay the same: only
+ * what follows the last character goes.
+ */
 export function linesOf(text: string): string[] {
-	return text.split('\n');
+	return text.split('\n').map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line));
 }
 
 /** Parses a decimal port (1-65535) or returns undefined. */
@@ -181,7 +259,7 @@ export function declaration(
 		protocol: extra.protocol ?? 'tcp',
 		...(extra.address === undefined ? {} : {address: extra.address}),
 		...(extra.scope === undefined ? {} : {scope: extra.scope}),
-		context: lineText.trim(),
+		context: displayConfig(lineText.trim()),
 	};
 }
 

@@ -6,7 +6,7 @@
  * no default location; they are read when named with --config.
  */
 import path from 'node:path';
-import {declaration, nonEmpty, readOptional, realFile} from './common.js';
+import {declaration, nonEmpty, readOptional, realFile, linesOf} from './common.js';
 import type {
 	AdapterOptions,
 	ConfigAdapter,
@@ -69,9 +69,9 @@ export function scanComposeFile(file: string): ScanResult {
 	let service = '';
 	let portsIndent: number | undefined;
 	let longItem: PortDeclaration | undefined;
-	text.split('\n').forEach((raw, index) => {
+	linesOf(text).forEach((raw, index) => {
 		const lineNumber = index + 1;
-		const line = raw.replace(/\s+#.*$/, '').replace(/\r$/, '');
+		const line = raw.replace(/\s+#.*$/, '');
 		if (/^\s*(#.*)?$/.test(line)) return;
 		const indent = indentOf(line);
 		if (indent === 0) {

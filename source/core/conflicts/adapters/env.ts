@@ -4,7 +4,7 @@
  * when named with --config or by a systemd unit's EnvironmentFile=.
  */
 import path from 'node:path';
-import {declaration, nonEmpty, readOptional, realFile} from './common.js';
+import {declaration, nonEmpty, readOptional, realFile, linesOf} from './common.js';
 import type {AdapterOptions, ConfigAdapter, ScanResult} from './types.js';
 
 export function scanEnvFile(file: string): ScanResult {
@@ -13,7 +13,7 @@ export function scanEnvFile(file: string): ScanResult {
 	const text = readOptional(file);
 	if (text === undefined) return result;
 	result.files.push(real);
-	text.split('\n').forEach((raw, index) => {
+	linesOf(text).forEach((raw, index) => {
 		const port = /^(\s*(?:export\s+)?PORT\s*=\s*["']?)(\d+)["']?\s*(?:#.*)?$/.exec(raw);
 		if (!port) return;
 		const found = declaration('env', real, index + 1, raw, port[1]!.length, port[2]!);

@@ -13,6 +13,7 @@ import {
 	nonEmpty,
 	rootOf,
 	underRoot,
+	linesOf,
 } from './common.js';
 import type {AdapterOptions, ConfigAdapter, ScanResult} from './types.js';
 
@@ -22,7 +23,7 @@ function scanMysql(entry: string, root: string): ScanResult {
 	const result: ScanResult = {declarations: [], files: [], entry, includeGlobs: []};
 	const visit = configWalker(result.files, 10, (real, text, follow) => {
 		let section = '';
-		text.split('\n').forEach((raw, index) => {
+		linesOf(text).forEach((raw, index) => {
 			const includeDir = /^\s*!includedir\s+(\S+)/.exec(raw);
 			if (includeDir) {
 				const dir = underRoot(root, includeDir[1]!, path.dirname(real));

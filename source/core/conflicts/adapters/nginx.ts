@@ -16,6 +16,7 @@ import {
 	splitHostPort,
 	underRoot,
 	nonEmpty,
+	linesOf,
 } from './common.js';
 import type {
 	AdapterOptions,
@@ -66,7 +67,9 @@ export function tokenizeNginx(text: string): Token[] {
 			tokens.push({text: value, line: startLine, column: startColumn, quoted: true});
 		} else {
 			const start = index;
-			while (index < text.length && !/[\s;{}]/.test(text[index]!)) index++;
+			// nginx separates words by ASCII blanks only (JavaScript's \s also takes
+			// U+00A0, U+2028, the BOM…, which would end a word before it began).
+			while (index < text.length && !/[ \t\r\n;{}]/.test(text[index]!)) index++;
 			tokens.push({
 				text: text.slice(start, index),
 				line,
@@ -86,7 +89,7 @@ function scanNginx(entry: string, root: string): ScanResult {
 	const stack: Array<ServerBlock | undefined> = [];
 
 	const visit = configWalker(result.files, 16, (real, text, follow) => {
-		const lines = text.split('\n');
+		const lines = linesOf(text);
 		const tokens = tokenizeNginx(text);
 		let words: Token[] = [];
 		for (const token of tokens) {

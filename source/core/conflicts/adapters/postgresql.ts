@@ -14,6 +14,7 @@ import {
 	stripHashComment,
 	underRoot,
 	nonEmpty,
+	linesOf,
 } from './common.js';
 import type {AdapterOptions, ConfigAdapter, ScanResult} from './types.js';
 
@@ -25,7 +26,7 @@ function scanPostgres(entries: string[], root: string): ScanResult {
 		includeGlobs: [],
 	};
 	const visit = configWalker(result.files, 10, (real, text, follow) => {
-		text.split('\n').forEach((raw, index) => {
+		linesOf(text).forEach((raw, index) => {
 			const line = stripHashComment(raw);
 			const include = /^\s*(include_dir|include_if_exists|include)\s*=?\s*'([^']+)'/.exec(
 				line,

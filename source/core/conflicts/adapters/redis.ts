@@ -8,13 +8,14 @@ import {
 	stripHashComment,
 	underRoot,
 	nonEmpty,
+	linesOf,
 } from './common.js';
 import type {AdapterOptions, ConfigAdapter, ScanResult} from './types.js';
 
 function scanRedis(entry: string, root: string): ScanResult {
 	const result: ScanResult = {declarations: [], files: [], entry, includeGlobs: []};
 	const visit = configWalker(result.files, 8, (real, text, follow) => {
-		text.split('\n').forEach((raw, index) => {
+		linesOf(text).forEach((raw, index) => {
 			const line = stripHashComment(raw);
 			const include = /^\s*include\s+(\S+)/i.exec(line);
 			if (include) {

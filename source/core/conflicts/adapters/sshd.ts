@@ -15,13 +15,14 @@ import {
 	stripHashComment,
 	underRoot,
 	nonEmpty,
+	linesOf,
 } from './common.js';
 import type {AdapterOptions, ConfigAdapter, ScanResult} from './types.js';
 
 function scanSshd(entry: string, root: string): ScanResult {
 	const result: ScanResult = {declarations: [], files: [], entry, includeGlobs: []};
 	const visit = configWalker(result.files, 16, (real, text, follow) => {
-		text.split('\n').forEach((raw, index) => {
+		linesOf(text).forEach((raw, index) => {
 			const line = stripHashComment(raw);
 			const include = /^\s*Include\s*[\s=]\s*(.+)$/i.exec(line);
 			if (include) {

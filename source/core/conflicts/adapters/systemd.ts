@@ -16,6 +16,7 @@ import {
 	rootOf,
 	splitHostPort,
 	underRoot,
+	linesOf,
 } from './common.js';
 import {scanEnvFile} from './env.js';
 import type {AdapterOptions, ConfigAdapter, ScanResult} from './types.js';
@@ -37,7 +38,7 @@ function scanUnitFile(
 	const text = readOptional(file);
 	if (text === undefined || result.files.includes(real)) return;
 	result.files.push(real);
-	text.split('\n').forEach((raw, index) => {
+	linesOf(text).forEach((raw, index) => {
 		if (/^\s*[#;]/.test(raw)) return;
 		const environment = /^\s*Environment\s*=(.*)$/.exec(raw);
 		if (environment) {
