@@ -5,6 +5,10 @@
  */
 import {spawnSync} from 'node:child_process';
 import process from 'node:process';
+import {fileURLToPath} from 'node:url';
+import {nobodyRoot} from './nobody-cli.js';
+
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
 export type NobodyRun = {stdout: string; stderr: string; status: number | null};
 
@@ -14,6 +18,10 @@ export function runAsNobody(
 	env: Record<string, string> = {},
 ): NobodyRun | {skip: string} {
 	if (process.getuid?.() !== 0) return {skip: 'needs root to switch to nobody'};
+	// A checkout in a private directory (CI's mktemp -d) is unreadable to
+	// nobody: run the snippet against a staged copy, its module paths moved there.
+	const root = nobodyRoot();
+	const staged = root === repoRoot ? script : script.split(repoRoot).join(root);
 	const child = spawnSync(
 		'setpriv',
 		[
@@ -25,12 +33,12 @@ export function runAsNobody(
 			'tsx',
 			'--input-type=module',
 			'-e',
-			script,
+			staged,
 		],
 		{
 			encoding: 'utf8',
 			env: {...process.env, HOME: '/nonexistent', ...env},
-			cwd: process.cwd(),
+			cwd: root,
 			timeout: 60_000,
 		},
 	);

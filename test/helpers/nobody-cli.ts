@@ -23,20 +23,36 @@ function nobodyCanRead(file: string): boolean {
 	return check.status === 0;
 }
 
-/** `dist/cli.js` as nobody can run it (needs root, like every setpriv caller). */
-export function nobodyCliPath(): string {
-	const cli = path.join(repoRoot, 'dist', 'cli.js');
-	if (nobodyCanRead(cli)) return cli;
-	if (staged) return path.join(staged, 'dist', 'cli.js');
+/**
+ * The checkout as nobody can read it: the checkout itself when it can, else a
+ * staged copy (once per test process) of what the binary and the TypeScript
+ * sources load. Needs root, like every setpriv caller.
+ */
+export function nobodyRoot(): string {
+	if (nobodyCanRead(path.join(repoRoot, 'package.json'))) return repoRoot;
+	if (staged) return staged;
 	const root = mkdtempSync(path.join(tmpdir(), 'portui-nobody-'));
 	chmodSync(root, 0o755);
 	process.on('exit', () => rmSync(root, {recursive: true, force: true}));
-	for (const entry of ['dist', 'build', 'data', 'node_modules', 'package.json']) {
+	for (const entry of [
+		'dist',
+		'build',
+		'data',
+		'node_modules',
+		'package.json',
+		'source',
+		'tsconfig.json',
+	]) {
 		const from = path.join(repoRoot, entry);
 		if (!existsSync(from)) continue;
 		const linked = spawnSync('cp', ['-al', from, root], {stdio: 'ignore'});
 		if (linked.status !== 0) spawnSync('cp', ['-a', from, root], {stdio: 'inherit'});
 	}
-	staged = root;
-	return path.join(root, 'dist', 'cli.js');
+	staged = `${root}/`;
+	return staged;
+}
+
+/** `dist/cli.js` as nobody can run it. */
+export function nobodyCliPath(): string {
+	return path.join(nobodyRoot(), 'dist', 'cli.js');
 }

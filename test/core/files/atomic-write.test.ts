@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import {spawnSync} from 'node:child_process';
+import {moduleLiteral, runAsNobody} from '../../helpers/as-nobody.js';
 import {
 	chmodSync,
 	chownSync,
@@ -248,31 +248,14 @@ describe('unwritable files', () => {
 		const file = path.join(dir, 'ports.conf');
 		writeFileSync(file, original);
 		chmodSync(file, 0o644);
-		// A child as nobody runs writeFileAtomic; tsx's loader must be readable by it.
-		const script = `
-			import {writeFileAtomic} from ${JSON.stringify(path.resolve('source/core/conflicts/atomic-write.ts'))};
+		const child = runAsNobody(
+			`import {writeFileAtomic} from ${moduleLiteral('source/core/conflicts/atomic-write.ts')};
 			try { writeFileAtomic(${JSON.stringify(file)}, Buffer.from('x')); console.log('WROTE'); }
-			catch (error) { console.log(error.name + ': ' + error.message); }
-		`;
-		const child = spawnSync(
-			'setpriv',
-			[
-				'--reuid=65534',
-				'--regid=65534',
-				'--clear-groups',
-				process.execPath,
-				'--import',
-				'tsx',
-				'--input-type=module',
-				'-e',
-				script,
-			],
-			{encoding: 'utf8', env: {...process.env, HOME: dir}, cwd: process.cwd()},
+			catch (error) { console.log(error.name + ': ' + error.message); }`,
+			{HOME: dir},
 		);
-		if (child.error || /EACCES.*node_modules|Cannot find/.test(child.stderr)) {
-			t.skip(
-				`cannot run node as nobody here: ${child.stderr.split('\n')[0] ?? child.error}`,
-			);
+		if ('skip' in child) {
+			t.skip(child.skip);
 			return;
 		}
 		assert.match(
