@@ -10,7 +10,8 @@ import {useTheme} from '../theme.js';
 export type HeaderProps = {
 	host: string;
 	user: string;
-	isRoot: boolean;
+	/** Undefined while unknown (before the first read): neither claim is made. */
+	isRoot: boolean | undefined;
 	tcp: number;
 	udp: number;
 	intervalMs: number;
@@ -26,7 +27,7 @@ export function formatInterval(ms: number): string {
 
 /** Lines the header takes for these props (the screen sizes the table from it). */
 export function headerHeight(props: Pick<HeaderProps, 'isRoot' | 'hiddenCount'>): number {
-	return !props.isRoot && props.hiddenCount > 0 ? 2 : 1;
+	return props.isRoot === false && props.hiddenCount > 0 ? 2 : 1;
 }
 
 export function Header(props: HeaderProps) {
@@ -41,7 +42,7 @@ export function Header(props: HeaderProps) {
 				<Text {...theme.muted}> as </Text>
 				<Text {...(isRoot ? theme.figure : {})}>{user}</Text>
 				{isRoot && user !== 'root' ? <Text {...theme.muted}> (root)</Text> : null}
-				{isRoot ? null : <Text {...theme.muted}> (not root)</Text>}
+				{isRoot === false ? <Text {...theme.muted}> (not root)</Text> : null}
 				<Text {...theme.muted}> │ TCP </Text>
 				<Text {...theme.figure}>{tcp}</Text>
 				<Text {...theme.muted}> UDP </Text>

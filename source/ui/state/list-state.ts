@@ -50,7 +50,8 @@ export type ListState = {
 	/** Every row: live ones and recently closed ones. Replaced (never mutated) on change. */
 	rows: ListRow[];
 	loaded: boolean;
-	isRoot: boolean;
+	/** Undefined until the first read says (the header must not claim "not root" before it knows). */
+	isRoot: boolean | undefined;
 	hiddenCount: number;
 	takenAtMs: number | undefined;
 	error: string | undefined;
@@ -89,7 +90,7 @@ export function initialListState(
 	return {
 		rows: [],
 		loaded: false,
-		isRoot: false,
+		isRoot: undefined,
 		hiddenCount: 0,
 		takenAtMs: undefined,
 		error: undefined,
