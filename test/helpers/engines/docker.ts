@@ -7,13 +7,11 @@
  */
 import {spawn, spawnSync, type ChildProcess} from 'node:child_process';
 import {randomBytes} from 'node:crypto';
-import {existsSync, mkdtempSync, rmSync} from 'node:fs';
+import {existsSync, mkdtempSync} from 'node:fs';
 import path from 'node:path';
-import process from 'node:process';
 import {setTimeout as delay} from 'node:timers/promises';
 import {makeImageTarball} from './image.js';
-import {unmountUnder} from './podman.js';
-import {repoRoot} from './rootfs.js';
+import {namespaceRunner, removeEngineState} from './netns-runner.js';
 import type {RunResult} from './systemd.js';
 
 export const dockerImage = 'portui-busybox:test';
@@ -55,23 +53,9 @@ export async function startDocker(): Promise<DockerEngine> {
 	daemon.stderr!.on('data', (chunk: Buffer) => {
 		log = (log + chunk.toString()).slice(-20_000);
 	});
-	const run = (argv: string[]): RunResult => {
-		const result = spawnSync('nsenter', [`--net=/run/netns/${netns}`, '--', ...argv], {
-			encoding: 'utf8',
-			env: {...process.env, ...env},
-			stdio: ['ignore', 'pipe', 'pipe'],
-			timeout: 120_000,
-		});
-		return {status: result.status, stdout: result.stdout, stderr: result.stderr};
-	};
-	const docker = (args: string[]) => {
-		const result = run(['docker', ...args]);
-		if (result.status !== 0)
-			throw new Error(
-				`docker ${args.join(' ')} exited ${result.status}: ${result.stderr}`,
-			);
-		return result.stdout;
-	};
+	const runner = namespaceRunner(netns, env);
+	const run = (argv: string[]) => runner.run(argv);
+	const docker = (args: string[]) => runner.must(['docker', ...args]);
 	const exited = () =>
 		daemon.exitCode !== null || daemon.signalCode !== null
 			? Promise.resolve()
@@ -81,25 +65,7 @@ export async function startDocker(): Promise<DockerEngine> {
 		env,
 		docker,
 		run,
-		portui(args, options = {}) {
-			const result = spawnSync(
-				'nsenter',
-				[
-					`--net=/run/netns/${netns}`,
-					'--',
-					process.execPath,
-					path.join(repoRoot, 'dist/cli.js'),
-					...args,
-				],
-				{
-					encoding: 'utf8',
-					env: {...process.env, ...env, CI: 'true'},
-					stdio: ['ignore', 'pipe', 'pipe'],
-					timeout: options.timeoutMs ?? 60_000,
-				},
-			);
-			return {status: result.status, stdout: result.stdout, stderr: result.stderr};
-		},
+		portui: runner.portui,
 		async stop() {
 			const ids = run(['docker', 'ps', '-aq']).stdout.split('\n').filter(Boolean);
 			if (ids.length > 0) run(['docker', 'rm', '--force', ...ids]);
@@ -109,9 +75,7 @@ export async function startDocker(): Promise<DockerEngine> {
 				daemon.kill('SIGKILL');
 				await exited();
 			}
-			unmountUnder(dir);
-			spawnSync('ip', ['netns', 'del', netns]);
-			rmSync(dir, {recursive: true, force: true});
+			removeEngineState(netns, dir);
 		},
 	};
 	const deadline = Date.now() + 30_000;

@@ -8,13 +8,12 @@
  * cgroups, so runc; the default rlimits need CAP_SYS_RESOURCE, so the hard
  * limit.
  */
-import {execFileSync, spawnSync} from 'node:child_process';
+import {execFileSync} from 'node:child_process';
 import {randomBytes} from 'node:crypto';
-import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
-import process from 'node:process';
 import {imageName, makeImageTarball} from './image.js';
-import {repoRoot} from './rootfs.js';
+import {namespaceRunner, removeEngineState} from './netns-runner.js';
 import type {RunResult} from './systemd.js';
 
 export type PodmanEngine = {
@@ -53,53 +52,18 @@ export function startPodman(): PodmanEngine {
 	};
 	execFileSync('ip', ['netns', 'add', netns]);
 	execFileSync('ip', ['-n', netns, 'link', 'set', 'lo', 'up']);
-	const run = (argv: string[]): RunResult => {
-		const result = spawnSync('nsenter', [`--net=/run/netns/${netns}`, '--', ...argv], {
-			encoding: 'utf8',
-			env: {...process.env, ...env},
-			stdio: ['ignore', 'pipe', 'pipe'],
-			timeout: 120_000,
-		});
-		return {status: result.status, stdout: result.stdout, stderr: result.stderr};
-	};
-	const podman = (args: string[]) => {
-		const result = run(['podman', ...args]);
-		if (result.status !== 0)
-			throw new Error(
-				`podman ${args.join(' ')} exited ${result.status}: ${result.stderr}`,
-			);
-		return result.stdout;
-	};
+	const runner = namespaceRunner(netns, env);
+	const podman = (args: string[]) => runner.must(['podman', ...args]);
 	const engine: PodmanEngine = {
 		netns,
 		env,
 		podman,
-		run,
-		portui(args, options = {}) {
-			const result = spawnSync(
-				'nsenter',
-				[
-					`--net=/run/netns/${netns}`,
-					'--',
-					process.execPath,
-					path.join(repoRoot, 'dist/cli.js'),
-					...args,
-				],
-				{
-					encoding: 'utf8',
-					env: {...process.env, ...env, CI: 'true'},
-					stdio: ['ignore', 'pipe', 'pipe'],
-					timeout: options.timeoutMs ?? 60_000,
-				},
-			);
-			return {status: result.status, stdout: result.stdout, stderr: result.stderr};
-		},
+		run: (argv) => runner.run(argv),
+		portui: runner.portui,
 		stop() {
-			run(['podman', 'rm', '--all', '--force', '--time', '0']);
-			run(['podman', 'system', 'reset', '--force']);
-			unmountUnder(dir);
-			spawnSync('ip', ['netns', 'del', netns]);
-			rmSync(dir, {recursive: true, force: true});
+			runner.run(['podman', 'rm', '--all', '--force', '--time', '0']);
+			runner.run(['podman', 'system', 'reset', '--force']);
+			removeEngineState(netns, dir);
 		},
 	};
 	try {
@@ -109,15 +73,4 @@ export function startPodman(): PodmanEngine {
 		throw error;
 	}
 	return engine;
-}
-
-/** Lazily unmounts whatever an engine left mounted below `dir` (deepest first). */
-export function unmountUnder(dir: string): void {
-	const mounts = readFileSync('/proc/self/mounts', 'utf8')
-		.split('\n')
-		.map((line) => line.split(' ')[1] ?? '')
-		.map((field) => field.replace(/\\040/g, ' '))
-		.filter((point) => point === dir || point.startsWith(`${dir}/`))
-		.sort((a, b) => b.length - a.length);
-	for (const point of mounts) spawnSync('umount', ['-l', point]);
 }
