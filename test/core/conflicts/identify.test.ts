@@ -109,6 +109,68 @@ test('identify finds a real holder, its connections, its own .env, and contender
 	assert.ok(!found.parties.some((party) => party.kind === 'config'));
 });
 
+/** A systemd that says two units failed the way python3 does: "Address already in use", no port. */
+const portlessFailures: UnitLog = {
+	available: async () => true,
+	troubledUnits: async () => [
+		{unit: 'api.service', state: 'failed'},
+		{unit: 'worker.service', state: 'auto-restart'},
+	],
+	journal: async () => 'OSError: [Errno 98] Address already in use\n',
+	enabled: async () => true,
+	settings: async () => ({execStart: [], environment: [], environmentFiles: []}),
+};
+
+test('a unit failing with no port named is a contender only where its own unit file names the port', async (t) => {
+	const dir = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'portui-identify-')));
+	const wanted = await startListenerChild({cwd: dir});
+	const other = await startListenerChild({cwd: dir});
+	t.after(async () => {
+		await wanted.stop();
+		await other.stop();
+		rmSync(dir, {recursive: true, force: true});
+	});
+	const units = path.join(dir, 'etc/systemd/system');
+	mkdirSync(units, {recursive: true});
+	const unitFile = path.join(units, 'api.service');
+	writeFileSync(
+		unitFile,
+		`[Service]\nExecStart=/usr/bin/python3 /srv/api.py\nEnvironment=PORT=${wanted.port}\n`,
+	);
+	const sources = systemSources({
+		units: portlessFailures,
+		declarations: configDeclarations({root: dir}),
+	});
+	const found = await identify({port: wanted.port}, sources);
+	const contenders = found.parties.filter((party) => party.kind === 'unit');
+	assert.deepEqual(
+		contenders.map((party) => party.id),
+		['unit:api.service'],
+	);
+	const api = contenders[0]!;
+	assert.ok(api.kind === 'unit');
+	assert.equal(api.portNamed, false);
+	assert.equal(api.label, 'api.service (failed with EADDRINUSE, port not named)');
+	assert.deepEqual(api.evidence, [
+		{
+			kind: 'unnamed',
+			text: 'OSError: [Errno 98] Address already in use',
+			source: 'journalctl -u api.service',
+		},
+		{
+			kind: 'environment',
+			port: wanted.port,
+			text: `Environment=PORT=${wanted.port}`,
+			source: `${unitFile}:3`,
+		},
+	]);
+	const elsewhere = await identify({port: other.port}, sources);
+	assert.deepEqual(
+		elsewhere.parties.map((party) => party.kind),
+		['holder'],
+	);
+});
+
 test('a config declaring the port with no unit behind it is a contender of its own', async (t) => {
 	const dir = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'portui-identify-')));
 	const child = await startListenerChild({cwd: dir});

@@ -44,8 +44,42 @@ function unit(name: string, more: Partial<PartyFacts> = {}): Party {
 		label: name,
 		unit: name,
 		state: 'failed',
-		evidence: ['bind() to 0.0.0.0:80 failed (98: Address already in use)'],
+		evidence: [
+			{
+				kind: 'journal',
+				port: 80,
+				text: 'bind() to 0.0.0.0:80 failed (98: Address already in use)',
+				source: `journalctl -u ${name}`,
+			},
+		],
 		portNamed: true,
+		declarations: [],
+		facts: facts({unit: name, runsAsService: true, ...more}),
+	};
+}
+
+/** A unit whose failure names no port, wanting 8080 by its ExecStart=. */
+function portlessUnit(name: string, more: Partial<PartyFacts> = {}): Party {
+	return {
+		kind: 'unit',
+		id: `unit:${name}`,
+		label: `${name} (failed with EADDRINUSE, port not named)`,
+		unit: name,
+		state: 'failed',
+		evidence: [
+			{
+				kind: 'unnamed',
+				text: 'OSError: [Errno 98] Address already in use',
+				source: `journalctl -u ${name}`,
+			},
+			{
+				kind: 'exec-start',
+				port: 8080,
+				text: '--port 8080',
+				source: `ExecStart= of ${name}`,
+			},
+		],
+		portNamed: false,
 		declarations: [],
 		facts: facts({unit: name, runsAsService: true, ...more}),
 	};
@@ -255,4 +289,57 @@ test('reasons are ordered strongest first and the score is their sum', () => {
 		'older',
 		'holds-port',
 	]);
+});
+
+test('a failure that names no port never outranks a holder, however strong its other reasons', () => {
+	const result = prioritise(
+		identification(
+			[
+				holder(100, 'python3', {fromShell: true, startedAtMs: 1}),
+				portlessUnit('nginx.service', {unitEnabled: true, wellKnownMatch: 'nginx'}),
+			],
+			8080,
+			'http-alt',
+		),
+	);
+	assert.equal(result.suggestion, 'holder:100');
+	assert.deepEqual(ids(result), ['holder:100', 'unit:nginx.service']);
+	assert.ok(result.ranking[1]!.score < result.ranking[0]!.score);
+	const reasons = result.ranking[1]!.reasons;
+	assert.ok(!reasons.some((reason) => reason.code === 'failing-for-port'));
+	const portless = reasons.find((reason) => reason.code === 'port-not-named');
+	assert.equal(
+		portless?.text,
+		'nginx.service failed with EADDRINUSE, port not named (ExecStart names 8080): it does not outrank a holder',
+	);
+	// The score is still the sum of the reasons shown.
+	assert.equal(
+		result.ranking[1]!.score,
+		reasons.reduce((sum, reason) => sum + reason.weight, 0),
+	);
+});
+
+test('a failure naming the port may outrank the holder; a port-less one ranks on its facts when nobody holds the port', () => {
+	const named = prioritise(
+		identification(
+			[
+				holder(100, 'python3', {fromShell: true}),
+				unit('web.service', {unitEnabled: true}),
+			],
+			8080,
+		),
+	);
+	assert.equal(named.suggestion, 'unit:web.service');
+	const free = prioritise(
+		identification(
+			[portlessUnit('a.service'), portlessUnit('b.service', {unitEnabled: true})],
+			8080,
+		),
+	);
+	assert.equal(free.suggestion, 'unit:b.service');
+	assert.ok(
+		free.ranking[0]!.reasons.some(
+			(reason) => reason.code === 'port-not-named' && reason.weight === 0,
+		),
+	);
 });

@@ -167,6 +167,50 @@ test('identify → prioritise → terminate: a real listener is stopped and the 
 	);
 });
 
+test('a unit failing with no port named shows as such and the holder stays the suggestion', async (t) => {
+	const dir = stateDir(t);
+	const child = await startOrphanListener({cwd: dir});
+	t.after(() => child.stop());
+	const portless: UnitLog = {
+		available: async () => true,
+		troubledUnits: async () => [{unit: 'pyapp.service', state: 'failed'}],
+		journal: async () => 'OSError: [Errno 98] Address already in use\n',
+		enabled: async () => true,
+		settings: async () => ({
+			execStart: [`/usr/bin/python3 /srv/app.py --port ${child.port}`],
+			environment: [],
+			environmentFiles: [],
+		}),
+	};
+	const deps: ResolveDeps = {
+		sources: systemSources({
+			units: portless,
+			declarations: configDeclarations({root: dir}),
+		}),
+		actions: createConflictActions({root: dir, timeoutSeconds: 5, auditLog: false}),
+	};
+	const ui = render(<ResolveScreen port={child.port} deps={deps} onBack={() => {}} />);
+	t.after(() => ui.unmount());
+	let frame = await waitFor(
+		ui.lastFrame,
+		(text) => text.includes('pyapp.service'),
+		'identify',
+	);
+	assert.match(
+		frame,
+		/wants \(systemd\)\s+pyapp\.service \(failed with EADDRINUSE, port not named\)/,
+	);
+	assert.match(
+		frame,
+		/journal, port not named: OSError: \[Errno 98\] Address already in use/,
+	);
+	assert.match(frame, new RegExp(`ExecStart names ${child.port}: --port ${child.port}`));
+	await press(ui, ENTER);
+	frame = await waitFor(ui.lastFrame, (text) => text.includes('Who keeps'), 'prioritise');
+	assert.match(frame, new RegExp(`★ node \\(pid ${child.pid}\\)`));
+	assert.doesNotMatch(frame, /★ pyapp\.service/);
+});
+
 test('identify → prioritise → reconfigure: the holder’s .env is rewritten with a backup and it restarts on the new port', async (t) => {
 	const dir = stateDir(t);
 	const app = path.join(dir, 'app');
