@@ -56,6 +56,8 @@ const FAILING: Record<string, string> = {
 	'redis-server.service': service(python(' --config /etc/redis/redis.conf')),
 	// Fails on 8080 but nothing about it says so: a contender for no port.
 	'bare.service': service(python('')),
+	// Its environment file becomes a FIFO once it has failed: reading it must not hang portui.
+	'fifoapp.service': service(python(''), 'EnvironmentFile=/etc/default/fifoapp\n'),
 };
 
 type Evidence = {kind: string; port?: number; text: string; source: string};
@@ -106,6 +108,7 @@ test(
 		t.after(() => machine.stop());
 		machine.writeFile('/srv/server.py', SERVER_PY);
 		machine.writeFile('/etc/default/envfileapp', '# the app\nNAME=demo\nPORT=8080\n');
+		machine.writeFile('/etc/default/fifoapp', 'PORT=8080\n');
 		machine.writeFile('/etc/redis/redis.conf', 'bind 127.0.0.1\nport 8080\n');
 		// Under /run, where only systemd's own view of the unit (not a config scan of /etc) finds it.
 		machine.writeFile(
@@ -141,6 +144,8 @@ test(
 				);
 			});
 		}
+
+		machine.must(['sh', '-c', 'rm /etc/default/fifoapp && mkfifo /etc/default/fifoapp']);
 
 		await t.test(
 			'8080 lists each unit whose evidence names 8080, with that evidence',

@@ -9,7 +9,12 @@
  * module is the same whether it runs against the real machine or a test.
  */
 import type {Listener, Protocol} from '../sockets/listener.js';
-import {findUnitContenders, type UnitLog, type UnitState} from './unit-contenders.js';
+import {
+	findUnitContenders,
+	type ContenderEvidence,
+	type UnitLog,
+	type UnitState,
+} from './unit-contenders.js';
 
 /** What identification needs to know about one process beyond the Listener model. */
 export type ProcessFacts = {
@@ -112,7 +117,9 @@ export type UnitParty = PartyBase & {
 	kind: 'unit';
 	unit: string;
 	state: UnitState;
-	evidence: string[];
+	/** What says it wants this port: its failure, then what names the port (data, for the screen). */
+	evidence: ContenderEvidence[];
+	/** The failure itself names this port; when false it names none and the unit never outranks a holder. */
 	portNamed: boolean;
 };
 
@@ -348,22 +355,29 @@ export async function identify(
 		});
 	}
 
-	const units = await findUnitContenders(sources.units, port).catch(() => ({
+	const ownDeclarations = (unit: string) =>
+		declarations.filter(
+			(declaration) =>
+				!claimed.has(declaration) &&
+				belongsTo(declaration, [unit.replace(/\.(service|socket)$/, '')], unit, []),
+		);
+	const units = await findUnitContenders(sources.units, port, {
+		declarationsOf: ownDeclarations,
+	}).catch(() => ({
 		available: false,
 		contenders: [],
 	}));
 	for (const contender of units.contenders) {
 		if (parties.some((party) => party.facts.unit === contender.unit)) continue;
-		const bare = contender.unit.replace(/\.(service|socket)$/, '');
-		const own = declarations.filter(
-			(declaration) =>
-				!claimed.has(declaration) && belongsTo(declaration, [bare], contender.unit, []),
-		);
+		const own = ownDeclarations(contender.unit);
 		for (const declaration of own) claimed.add(declaration);
+		const state = contender.state === 'failed' ? 'failed' : 'restarting';
 		parties.push({
 			kind: 'unit',
 			id: `unit:${contender.unit}`,
-			label: `${contender.unit} (${contender.state === 'failed' ? 'failed' : 'restarting'}: address in use)`,
+			label: contender.portNamed
+				? `${contender.unit} (${state}: address in use)`
+				: `${contender.unit} (${state} with EADDRINUSE, port not named)`,
 			unit: contender.unit,
 			state: contender.state,
 			evidence: contender.evidence,

@@ -4,6 +4,7 @@
  * shows its reasons and the weights are tested directly. The user always
  * chooses; this only orders the list and marks a suggestion.
  */
+import {evidenceOrigin} from './contender-evidence.js';
 import type {Identification, Party} from './identify.js';
 
 export type ReasonCode =
@@ -14,6 +15,7 @@ export type ReasonCode =
 	| 'service'
 	| 'from-shell'
 	| 'failing-for-port'
+	| 'port-not-named'
 	| 'declared'
 	| 'asked-for'
 	| 'holds-port';
@@ -35,7 +37,9 @@ export type Priority = {
  * Weights: the port's well-known service outweighs everything else (moving
  * ssh off 22 or nginx off 80 breaks every client that assumes it), then
  * traffic (live connections break when the holder goes), then how the party
- * is run. Age and "already holds it" only break ties.
+ * is run. Age and "already holds it" only break ties. A failure that names
+ * no port is no reason of its own (0): whatever else speaks for that unit,
+ * it is ranked below every holder (see `prioritise`).
  */
 export const WEIGHTS: Record<ReasonCode, number> = {
 	'well-known': 40,
@@ -43,6 +47,7 @@ export const WEIGHTS: Record<ReasonCode, number> = {
 	'enabled-at-boot': 15,
 	service: 10,
 	'failing-for-port': 10,
+	'port-not-named': 0,
 	'asked-for': 8,
 	declared: 5,
 	older: 3,
@@ -84,10 +89,16 @@ function reasonsFor(
 	if (party.kind === 'holder' && facts.fromShell)
 		add('from-shell', 'started by hand from a shell');
 	if (party.kind === 'unit') {
-		add(
-			'failing-for-port',
-			`${party.unit} ${party.state === 'failed' ? 'failed' : 'keeps restarting'}: address in use${party.portNamed ? ` on ${port}` : ''}`,
-		);
+		const failed = party.state === 'failed' ? 'failed' : 'keeps restarting';
+		if (party.portNamed) {
+			add('failing-for-port', `${party.unit} ${failed}: address in use on ${port}`);
+		} else {
+			const naming = party.evidence.find((evidence) => evidence.port === port);
+			add(
+				'port-not-named',
+				`${party.unit} ${failed} with EADDRINUSE, port not named${naming ? ` (${evidenceOrigin(naming)} names ${port})` : ''}`,
+			);
+		}
 	}
 	if (party.kind === 'config')
 		add('declared', `its config declares ${port} (${party.file})`);
@@ -97,6 +108,31 @@ function reasonsFor(
 		if (party.id === oldestId) add('older', 'has held it longest (oldest process)');
 	}
 	return reasons;
+}
+
+function sum(reasons: Reason[]): number {
+	return reasons.reduce((total, reason) => total + reason.weight, 0);
+}
+
+/**
+ * A unit whose failure names no port may have failed on some other port:
+ * it is scored one below the weakest holder at most, its port-not-named
+ * reason carrying the difference, so the score stays the sum of the reasons
+ * shown.
+ */
+function keepBelowHolders(
+	scored: Array<{party: Party; reasons: Reason[]; score: number}>,
+) {
+	const holders = scored.filter(({party}) => party.kind === 'holder');
+	if (holders.length === 0) return;
+	const ceiling = Math.min(...holders.map(({score}) => score)) - 1;
+	for (const entry of scored) {
+		const reason = entry.reasons.find(({code}) => code === 'port-not-named');
+		if (!reason || entry.score <= ceiling) continue;
+		reason.weight -= entry.score - ceiling;
+		reason.text += ': it does not outrank a holder';
+		entry.score = ceiling;
+	}
 }
 
 /** Ranks the parties of an identification and suggests who keeps the port. */
@@ -111,24 +147,18 @@ export function prioritise(identification: Identification): Priority {
 	} else if (holders.length === 1) {
 		oldestId = holders[0]!.id;
 	}
-	const ranking = identification.parties
-		.map((party, index) => {
-			const reasons = reasonsFor(party, identification, oldestId);
-			reasons.sort((a, b) => b.weight - a.weight);
-			return {
-				party,
-				score: reasons.reduce((sum, reason) => sum + reason.weight, 0),
-				index,
-			};
-		})
+	const scored = identification.parties.map((party, index) => {
+		const reasons = reasonsFor(party, identification, oldestId);
+		return {party, reasons, score: sum(reasons), index};
+	});
+	keepBelowHolders(scored);
+	const ranking: Ranked[] = scored
 		// Stable: equal scores keep identification order (holders first).
 		.sort((a, b) => b.score - a.score || a.index - b.index)
-		.map(({party, score}) => ({
+		.map(({party, score, reasons}) => ({
 			party,
 			score,
-			reasons: reasonsFor(party, identification, oldestId).sort(
-				(a, b) => b.weight - a.weight,
-			),
+			reasons: reasons.sort((a, b) => b.weight - a.weight),
 		}));
 	if (ranking.length === 0)
 		return {

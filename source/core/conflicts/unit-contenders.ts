@@ -1,9 +1,10 @@
 /**
  * Contenders found in systemd: units that failed, or keep restarting, because
- * their port was taken ("Address already in use" in their journal). Everything
- * that runs systemctl/journalctl sits behind `UnitLog`, so the parsing is
- * tested on fixtures and a machine without systemd (a container, CI) reports
- * "unavailable" instead of failing.
+ * their port was taken ("Address already in use" in their journal), for the
+ * port their evidence names (contender-evidence.ts). Everything that runs
+ * systemctl/journalctl or reads a unit's files sits behind `UnitLog`, so the
+ * parsing is tested on fixtures and a machine without systemd (a container,
+ * CI) reports "unavailable" instead of failing.
  */
 import {execa} from 'execa';
 import {
@@ -11,6 +12,17 @@ import {
 	systemdIsInit,
 	type ServiceManager,
 } from '../processes/systemd.js';
+import {readOptional} from './adapters/common.js';
+import {
+	failureMayConcern,
+	journalEvidence,
+	unitEvidence,
+	type ContenderEvidence,
+	type UnitSettings,
+} from './contender-evidence.js';
+import type {DeclaredPort} from './identify.js';
+
+export type {ContenderEvidence, UnitSettings} from './contender-evidence.js';
 
 export type UnitState = 'failed' | 'auto-restart';
 
@@ -24,14 +36,20 @@ export interface UnitLog {
 	journal(unit: string, lines: number): Promise<string>;
 	/** Whether the unit starts at boot; undefined when unknown. */
 	enabled(unit: string): Promise<boolean | undefined>;
+	/**
+	 * The unit's ExecStart=, Environment= and EnvironmentFile= as systemd
+	 * resolved them. Without it, a failure that names no port can only be
+	 * tied to a port by the unit's config.
+	 */
+	settings?(unit: string): Promise<UnitSettings>;
 }
 
 export type UnitContender = {
 	unit: string;
 	state: UnitState;
-	/** The journal lines that say the address was in use, newest last. */
-	evidence: string[];
-	/** True when an evidence line names this port; false when no line names any port. */
+	/** What says it wants the port: the failure first (newest last), then what names the port. */
+	evidence: ContenderEvidence[];
+	/** True when the failure itself (a journal line) names this port. */
 	portNamed: boolean;
 };
 
@@ -55,65 +73,67 @@ export function parseUnitList(
 	return units;
 }
 
-const IN_USE = /address already in use|EADDRINUSE/i;
-
-/**
- * Ports named in one "address in use" log line, in the shapes the common
- * daemons print: `0.0.0.0:80`, `[::]:80`, `*:6379`, `:::8080`, `port 22`,
- * `on port 5432`.
- */
-export function portsInLine(line: string): number[] {
-	const ports = new Set<number>();
-	for (const match of line.matchAll(/(?:[\]*:]|\d):(\d{1,5})\b/g))
-		ports.add(Number(match[1]));
-	for (const match of line.matchAll(/\bport (\d{1,5})\b/gi)) ports.add(Number(match[1]));
-	return [...ports].filter((port) => port >= 1 && port <= 65535);
-}
-
-/**
- * Reads a unit's journal text for "address in use" evidence about `port`.
- * Returns undefined when the journal has no such line, or only lines naming
- * other ports. A line naming no port at all still counts (PostgreSQL and
- * others put the port on a separate HINT line), but is marked `portNamed: false`.
- */
-export function addressInUseEvidence(
-	journal: string,
-	port: number,
-): {evidence: string[]; portNamed: boolean} | undefined {
-	const lines = journal.split('\n');
-	const evidence: string[] = [];
-	let portNamed = false;
-	let otherPort = false;
-	for (const [index, line] of lines.entries()) {
-		if (!IN_USE.test(line)) continue;
-		// A hint on the next line ("Is another postmaster already running on port 5432?") belongs to it.
-		const ports = [...portsInLine(line), ...portsInLine(lines[index + 1] ?? '')];
-		if (ports.includes(port)) {
-			portNamed = true;
-			evidence.push(line.trim());
-		} else if (ports.length === 0) {
-			evidence.push(line.trim());
-		} else {
-			otherPort = true;
+/** Reads `systemctl show -p ExecStart -p Environment -p EnvironmentFiles` output. */
+export function parseUnitSettings(text: string): UnitSettings {
+	const settings: UnitSettings = {execStart: [], environment: [], environmentFiles: []};
+	for (const line of text.split('\n')) {
+		const equals = line.indexOf('=');
+		if (equals <= 0) continue;
+		const key = line.slice(0, equals);
+		const value = line.slice(equals + 1);
+		if (key === 'ExecStart') {
+			// `{ path=… ; argv[]=ARGV ; ignore_errors=no ; … }`, one per command.
+			for (const match of value.matchAll(/argv\[\]=(.*?) ; ignore_errors=/g))
+				settings.execStart.push(match[1]!);
+		} else if (key === 'Environment') {
+			settings.environment.push(...splitEnvironment(value));
+		} else if (key === 'EnvironmentFiles') {
+			const file = value.replace(/ \(ignore_errors=\w+\)$/, '');
+			if (file) settings.environmentFiles.push({file});
 		}
 	}
-	if (evidence.length === 0) return undefined;
-	if (!portNamed && otherPort) return undefined;
-	return {evidence: evidence.slice(-3), portNamed};
+	return settings;
 }
 
-/** Units whose journal says they could not bind `port`. */
+/** `"X=a b" PORT=8080`: systemctl quotes an assignment holding spaces, escaping with backslashes. */
+function splitEnvironment(value: string): string[] {
+	const words: string[] = [];
+	for (const match of value.matchAll(/"((?:[^"\\]|\\.)*)"|(\S+)/g)) {
+		const word = match[1] !== undefined ? match[1].replace(/\\(.)/g, '$1') : match[2]!;
+		if (word.includes('=')) words.push(word);
+	}
+	return words;
+}
+
+/**
+ * Units whose journal says they could not bind, and whose evidence names
+ * `port`. `declarationsOf` gives a unit's own config declarations of the
+ * port (identification knows which configs belong to which unit).
+ */
 export async function findUnitContenders(
 	log: UnitLog,
 	port: number,
+	options: {declarationsOf?: (unit: string) => DeclaredPort[]} = {},
 ): Promise<{available: boolean; contenders: UnitContender[]}> {
 	if (!(await log.available())) return {available: false, contenders: []};
 	const contenders: UnitContender[] = [];
 	for (const {unit, state} of await log.troubledUnits()) {
-		const found = addressInUseEvidence(await log.journal(unit, 50), port);
+		const failure = journalEvidence(await log.journal(unit, 50), port, unit);
+		// Not an "address in use" failure, or one on other ports only: no need to ask systemd more.
+		if (!failureMayConcern(failure)) continue;
+		const settings = await log.settings?.(unit).catch(() => undefined);
+		const found = unitEvidence(
+			{
+				unit,
+				failure,
+				...(settings ? {settings} : {}),
+				declarations: options.declarationsOf?.(unit) ?? [],
+			},
+			port,
+		);
 		if (found) contenders.push({unit, state, ...found});
 	}
-	// Units naming the port first: they are the likelier contenders.
+	// Units whose failure names the port first: they are the likelier contenders.
 	contenders.sort((a, b) => Number(b.portNamed) - Number(a.portNamed));
 	return {available: true, contenders};
 }
@@ -154,6 +174,27 @@ export function createSystemdUnitLog(
 				'-o',
 				'cat',
 			]);
+		},
+		async settings(unit) {
+			const settings = parseUnitSettings(
+				await run('systemctl', [
+					'show',
+					'-p',
+					'ExecStart',
+					'-p',
+					'Environment',
+					'-p',
+					'EnvironmentFiles',
+					'--',
+					unit,
+				]),
+			);
+			// Opened without blocking and only if a regular file (readOptional): a FIFO named there cannot hang portui.
+			settings.environmentFiles = settings.environmentFiles.map(({file}) => {
+				const text = readOptional(file);
+				return text === undefined ? {file} : {file, text};
+			});
+			return settings;
 		},
 		async enabled(unit) {
 			if (!isInit()) return undefined;

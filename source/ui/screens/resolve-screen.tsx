@@ -9,7 +9,11 @@ import {useCallback, useMemo, useState} from 'react';
 import {Box} from 'ink';
 import {SelectList} from '../components/select-list.js';
 import {Text} from '../components/text.js';
-import type {Identification, Party} from '../../core/conflicts/identify.js';
+import {
+	describeEvidence,
+	type ContenderEvidence,
+} from '../../core/conflicts/contender-evidence.js';
+import type {Identification, Party, UnitParty} from '../../core/conflicts/identify.js';
 import type {
 	ActionKind,
 	ConflictActions,
@@ -181,6 +185,17 @@ export function partyFacts(party: Party, now = Date.now()): string {
 	return parts.join(' · ');
 }
 
+/** The newest line of the failure, then up to two things that name the port. */
+function shownEvidence(party: UnitParty): ContenderEvidence[] {
+	const failure = party.evidence.filter(
+		(evidence) => evidence.kind === 'journal' || evidence.kind === 'unnamed',
+	);
+	const naming = party.evidence.filter(
+		(evidence) => evidence.kind !== 'journal' && evidence.kind !== 'unnamed',
+	);
+	return [...failure.slice(-1), ...naming.slice(0, 2)];
+}
+
 function PartyLines({party}: {party: Party}) {
 	const theme = useTheme();
 	return (
@@ -202,23 +217,27 @@ function PartyLines({party}: {party: Party}) {
 					))
 				: null}
 			{party.kind === 'unit'
-				? party.evidence.slice(-1).map((line) => (
-						<Text key={line} {...theme.muted} wrap="truncate-end">
+				? // Its evidence already names its own config's declarations.
+					shownEvidence(party).map((evidence) => (
+						<Text
+							key={`${evidence.source}:${evidence.text}`}
+							{...theme.muted}
+							wrap="truncate-end"
+						>
 							{'                '}
-							journal: {line}
+							{describeEvidence(evidence)}
 						</Text>
 					))
-				: null}
-			{party.declarations.slice(0, 2).map((declared) => (
-				<Text
-					key={`${declared.file}:${declared.line}`}
-					{...theme.muted}
-					wrap="truncate-end"
-				>
-					{'                '}
-					{declared.file}:{declared.line} {declared.context}
-				</Text>
-			))}
+				: party.declarations.slice(0, 2).map((declared) => (
+						<Text
+							key={`${declared.file}:${declared.line}`}
+							{...theme.muted}
+							wrap="truncate-end"
+						>
+							{'                '}
+							{declared.file}:{declared.line} {declared.context}
+						</Text>
+					))}
 		</Box>
 	);
 }

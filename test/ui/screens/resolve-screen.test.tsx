@@ -30,6 +30,11 @@ import {
 	unusedLowPort,
 } from '../../helpers/listener-child.js';
 import {namespacesUnavailable, startPidNamespace} from '../../helpers/pid-namespace.js';
+import {
+	forbiddenInOutput,
+	hostileAll,
+	hostileStrings,
+} from '../../fixtures/hostile/strings.js';
 
 const ENTER = '\r';
 const ESC = '\u001B';
@@ -209,6 +214,52 @@ test('a unit failing with no port named shows as such and the holder stays the s
 	frame = await waitFor(ui.lastFrame, (text) => text.includes('Who keeps'), 'prioritise');
 	assert.match(frame, new RegExp(`★ node \\(pid ${child.pid}\\)`));
 	assert.doesNotMatch(frame, /★ pyapp\.service/);
+});
+
+test('journal and config text an attacker wrote reaches the screen as visible escapes only', async (t) => {
+	const dir = stateDir(t);
+	const child = await startOrphanListener({cwd: dir});
+	t.after(() => child.stop());
+	// Its own line, naming no port: the corpus' fake line names port 22.
+	const portless = hostileStrings
+		.filter((entry) => !entry.text.includes('\n'))
+		.map((entry) => entry.text)
+		.join(' ');
+	const hostile: UnitLog = {
+		available: async () => true,
+		troubledUnits: async () => [
+			{unit: 'named.service', state: 'failed'},
+			{unit: 'portless.service', state: 'failed'},
+		],
+		journal: async (unit) =>
+			unit === 'named.service'
+				? `Error: listen EADDRINUSE: address already in use :::${child.port} ${hostileAll}\n`
+				: `${portless} Address already in use\n`,
+		enabled: async () => true,
+		settings: async () => ({
+			execStart: [],
+			environment: [],
+			environmentFiles: [{file: `/etc/${hostileAll}`, text: `PORT=${child.port}\n`}],
+		}),
+	};
+	const deps: ResolveDeps = {
+		sources: systemSources({
+			units: hostile,
+			declarations: configDeclarations({root: dir}),
+		}),
+		actions: createConflictActions({root: dir, timeoutSeconds: 5, auditLog: false}),
+	};
+	const ui = render(<ResolveScreen port={child.port} deps={deps} onBack={() => {}} />);
+	t.after(() => ui.unmount());
+	const frame = await waitFor(
+		ui.lastFrame,
+		(text) => text.includes('portless.service'),
+		'identify',
+	);
+	assert.match(frame, /journal: Error: listen EADDRINUSE/);
+	assert.match(frame, /journal, port not named: /);
+	assert.match(frame, /\/etc\/\\x1b\]52/);
+	assert.doesNotMatch(frame, forbiddenInOutput);
 });
 
 test('identify → prioritise → reconfigure: the holder’s .env is rewritten with a backup and it restarts on the new port', async (t) => {
