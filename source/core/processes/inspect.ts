@@ -22,6 +22,7 @@ import {
 import {readProcessDetails, type DetailsOptions, type ProcessDetails} from './details.js';
 import {namespaceOwner, readNamespaceInit, type NamespaceInit} from './pid-namespace.js';
 import {sessionAncestors, shellOrigin, type ShellOrigin} from './session.js';
+import {managerOf, type ContainerVia, type Manager} from './manager.js';
 import {systemctlManager, type ServiceManager, type UnitFacts} from './systemd.js';
 import {processWarnings, type ProcessWarning} from './warnings.js';
 
@@ -58,7 +59,7 @@ export type ManagerFacts = {
 		name: string | null;
 		image: string | null;
 		status?: string;
-		via: 'cgroup' | 'docker-proxy';
+		via: ContainerVia;
 		unavailable?: string;
 	} | null;
 };
@@ -66,6 +67,8 @@ export type ManagerFacts = {
 export type ProcessReport = ProcessSnapshot &
 	ManagerFacts & {
 		warnings: ProcessWarning[];
+		/** The service it belongs to: what conflict resolution groups and acts on. */
+		manager: Manager;
 	};
 
 export type SnapshotOptions = DetailsOptions & {
@@ -281,5 +284,10 @@ export async function inspectProcess(
 ): Promise<ProcessReport> {
 	const snapshot = readProcessSnapshot(pid, options);
 	const managers = await readManagerFacts(snapshot, options);
-	return {...snapshot, ...managers, warnings: warningsFor(snapshot, managers, options)};
+	return {
+		...snapshot,
+		...managers,
+		warnings: warningsFor(snapshot, managers, options),
+		manager: managerOf({...snapshot, ...managers}),
+	};
 }

@@ -4,6 +4,7 @@
  * refreshes, and reports the process gone (and stops) when it exits or its
  * pid is reused. Everything the screen shows comes through `dispatch`.
  */
+import {managerOf} from '../../core/processes/manager.js';
 import {useEffect, type Dispatch} from 'react';
 import {ProcessGoneError, describeError} from '../../core/errors.js';
 import {sampleCpu, type CpuSample} from '../../core/processes/details.js';
@@ -78,7 +79,12 @@ export function useProcessReport({
 				});
 				dispatch({
 					type: 'loaded',
-					report: {...snapshot, ...managers, warnings},
+					report: {
+						...snapshot,
+						...managers,
+						warnings,
+						manager: managerOf({...snapshot, ...managers}),
+					},
 					cpuPercent,
 					nowMs: Date.now(),
 				});

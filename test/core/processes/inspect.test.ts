@@ -1,3 +1,4 @@
+import {managerOf} from '../../../source/core/processes/manager.js';
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import {spawn} from 'node:child_process';
@@ -332,7 +333,12 @@ test('managers: systemd facts drive the restart warning; docker-proxy names its 
 		status: 'running',
 		via: 'docker-proxy',
 	});
-	const json = processToWhoJson({...proxy, ...attributed, warnings: []});
+	const json = processToWhoJson({
+		...proxy,
+		...attributed,
+		warnings: [],
+		manager: managerOf({...proxy, ...attributed}),
+	});
 	assert.deepEqual(json.container, {id: web.id, name: 'web', image: 'nginx:1.27'});
 	assert.equal(json.unit, 'docker.service');
 
